@@ -1,0 +1,25 @@
+"""Record step: writes a decision, answer or timeout to the case and override log, and plans what is next."""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loopgate.models import WorkflowState
+from loopgate.recording import record_outcome
+from loopgate.runtime import case_store
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    state = parse(event=event, model=WorkflowState)
+    logger.append_keys(caseId=state.caseId)
+    result = record_outcome(case_store(), state.model_dump())
+    logger.info("outcome recorded", extra={"next": result["plan"]["next"]})
+    metrics.add_metric(name="OutcomesRecorded", unit=MetricUnit.Count, value=1)
+    return result

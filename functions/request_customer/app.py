@@ -1,0 +1,27 @@
+"""Request-customer step (waitForTaskToken): a single-use link to the customer by email or SMS."""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loopgate.customers import open_customer_step
+from loopgate.models import TokenTaskInput
+from loopgate.runtime import case_store, messenger
+from loopgate.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    task = parse(event=event, model=TokenTaskInput)
+    logger.append_keys(caseId=task.state.caseId)
+    sent = open_customer_step(case_store(), messenger(), task.state.model_dump(), task.taskToken,
+                              settings().require("public_base_url"))
+    logger.info("customer asked", extra={"channel": sent["channel"]})
+    metrics.add_metric(name="CustomerRequests", unit=MetricUnit.Count, value=1)
+    return sent

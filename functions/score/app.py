@@ -1,0 +1,27 @@
+"""Score step (Step Functions task): signals, the matching journey rule, and the case's plan."""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loopgate.models import WorkflowState
+from loopgate.runtime import case_store
+from loopgate.scoring import score_case
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    state = parse(event=event, model=WorkflowState)
+    logger.append_keys(caseId=state.caseId)
+    result = score_case(case_store(), state.caseId)
+    plan = result["plan"]
+    logger.info("case scored", extra={"next": plan["next"], "queue": plan["queue"]})
+    metrics.add_metadata(key="journey", value=plan["journey"])
+    metrics.add_metric(name="CasesScored", unit=MetricUnit.Count, value=1)
+    return result

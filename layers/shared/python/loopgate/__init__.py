@@ -1,0 +1,1 @@
+"""Loopgate's domain: cases, journeys, routing, review tasks, customer links and overrides."""

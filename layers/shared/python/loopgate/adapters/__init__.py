@@ -1,0 +1,1 @@
+"""AWS adapters: small classes that take their boto3 clients as arguments."""

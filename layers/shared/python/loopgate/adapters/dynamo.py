@@ -1,0 +1,201 @@
+"""DynamoDB access for cases, timelines, review tasks, links and the override log (Query, never Scan)."""
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from ..clock import now_iso
+from ..errors import ConcurrentUpdate, NotFound
+
+CASE_SK = "CASE"
+
+
+def to_item(value: Any) -> Any:
+    """Plain JSON values to DynamoDB values (floats become Decimals)."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+def from_item(value: Any) -> Any:
+    """DynamoDB values back to plain JSON values."""
+    if isinstance(value, list):
+        return [from_item(v) for v in value]
+    if isinstance(value, dict):
+        return {k: from_item(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+class CaseStore:
+    def __init__(self, dynamodb_resource, cases_table: str, overrides_table: str):
+        self.cases = dynamodb_resource.Table(cases_table)
+        self.overrides = dynamodb_resource.Table(overrides_table)
+
+    # ------------------------------------------------------------ cases
+    def create_case(self, case: dict[str, Any]) -> None:
+        item = {"pk": case_pk(case["caseId"]), "sk": CASE_SK, "version": 1, **case}
+        self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def get_case(self, case_id: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key={"pk": case_pk(case_id), "sk": CASE_SK}, ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound(f"case {case_id} not found")
+        return from_item(item)
+
+    def get_case_with_timeline(self, case_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One Query over the case's partition: the case item and its timeline events, in order."""
+        items, start = [], None
+        while True:
+            kwargs = {"KeyConditionExpression": Key("pk").eq(case_pk(case_id))}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = self.cases.query(**kwargs)
+            items += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        case = next((i for i in items if i["sk"] == CASE_SK), None)
+        if case is None:
+            raise NotFound(f"case {case_id} not found")
+        events = [from_item(i) for i in items if i["sk"].startswith("EVENT#")]
+        return from_item(case), events
+
+    def update_case(self, case: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """Writes `changes` if the case is still at the version read; raises ConcurrentUpdate if not."""
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
+        sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
+        values.update({":expected": case["version"], ":next": case["version"] + 1, ":now": now_iso()})
+        kwargs = {"ExpressionAttributeNames": names} if names else {}
+        try:
+            self.cases.update_item(
+                Key={"pk": case_pk(case["caseId"]), "sk": CASE_SK},
+                UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now"]),
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues=values, **kwargs)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConcurrentUpdate(f"case {case['caseId']} changed since version {case['version']}") from exc
+            raise
+        return {**case, **changes, "version": case["version"] + 1}
+
+    def append_event(self, case_id: str, kind: str, summary: str, actor: str = "workflow",
+                     detail: dict[str, Any] | None = None) -> dict[str, Any]:
+        at = now_iso()
+        event = {"pk": case_pk(case_id), "sk": f"EVENT#{at}#{uuid.uuid4().hex[:8]}", "type": kind,
+                 "at": at, "actor": actor, "summary": summary,
+                 "detail": {k: v for k, v in (detail or {}).items() if v is not None}}
+        self.cases.put_item(Item=to_item(event))
+        return event
+
+    # ------------------------------------------------------------ review tasks
+    def put_task(self, task: dict[str, Any]) -> bool:
+        """Stores an open review task; False if a task with this id exists (a retried Lambda)."""
+        item = {"pk": f"TASK#{task['taskId']}", "sk": "TASK", **task}
+        if task["status"] == "OPEN":
+            item["queueKey"] = f"QUEUE#{task['queue']}"
+            item["queueOrder"] = f"{task['priority']}#{task['createdAt']}#{task['taskId']}"
+        try:
+            self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def get_task(self, task_id: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound(f"review task {task_id} not found")
+        return from_item(item)
+
+    def close_task(self, task_id: str, status: str, changes: dict[str, Any] | None = None,
+                   expected: str = "OPEN") -> bool:
+        """Moves a task out of its queue if it is still `expected`; False when someone else moved it first."""
+        changes = {"status": status, "closedAt": now_iso(), **(changes or {})}
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
+        values[":expected"] = expected
+        try:
+            self.cases.update_item(
+                Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
+                + " REMOVE queueKey, queueOrder",
+                ConditionExpression="#f0 = :expected",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def reopen_task(self, task: dict[str, Any]) -> None:
+        """Puts a task back in its queue after a failed hand-back to the workflow."""
+        self.cases.update_item(
+            Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
+            UpdateExpression="SET #s = :open, queueKey = :qk, queueOrder = :qo REMOVE decision, closedAt",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":open": "OPEN", ":qk": f"QUEUE#{task['queue']}",
+                                       ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"})
+
+    def open_tasks(self, queue: str, limit: int = 50) -> list[dict[str, Any]]:
+        """A queue's open tasks through the ReviewQueue GSI: priority first, then age."""
+        page = self.cases.query(IndexName="ReviewQueue",
+                                KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), Limit=limit)
+        return [from_item(i) for i in page["Items"]]
+
+    # ------------------------------------------------------------ customer links
+    def put_link(self, link: dict[str, Any]) -> None:
+        item = {"pk": f"LINK#{link['linkHash']}", "sk": "LINK", **link}
+        self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def get_link(self, link_hash: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound("link not found")
+        return from_item(item)
+
+    def use_link(self, link_hash: str, now_epoch: int, answer: dict[str, Any]) -> bool:
+        """Marks a link used if it is unused and unexpired: the single-use guarantee is this condition."""
+        try:
+            self.cases.update_item(
+                Key={"pk": f"LINK#{link_hash}", "sk": "LINK"},
+                UpdateExpression="SET usedAt = :now, answer = :answer",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(usedAt) AND validUntil > :epoch",
+                ExpressionAttributeValues={":now": now_iso(), ":answer": to_item(answer), ":epoch": now_epoch})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def release_link(self, link_hash: str) -> None:
+        """Makes a link usable again after the workflow could not take the answer (transient failure)."""
+        self.cases.update_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression="REMOVE usedAt, answer")
+
+    # ------------------------------------------------------------ override log
+    def append_override(self, record: dict[str, Any]) -> bool:
+        """Appends once: a retried workflow step with the same override id writes nothing new."""
+        existing = self.overrides.query(
+            IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(record["caseId"]))["Items"]
+        if any(i.get("overrideId") == record["overrideId"] for i in existing):
+            return False
+        self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_not_exists(overrideKey)")
+        return True
+
+    def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
+        page = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))
+        return [from_item(i) for i in page["Items"]]

@@ -1,0 +1,33 @@
+"""Step Functions access: start a case's execution, hand a decision back on a stored task token."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..errors import Conflict
+
+# The token is dead: the wait timed out, or the execution moved on or ended.
+_TOKEN_GONE = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
+
+
+class Workflow:
+    def __init__(self, sfn_client, state_machine_arn: str | None = None):
+        self.sfn = sfn_client
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, case_id: str, journey: str) -> str:
+        response = self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=case_id,
+            input=json.dumps({"caseId": case_id, "journey": journey}))
+        return response["executionArn"]
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        """Hands `output` to the waiting state; Conflict if the wait is over (timed out, moved on)."""
+        try:
+            self.sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _TOKEN_GONE:
+                raise Conflict("the workflow is no longer waiting for this answer") from exc
+            raise

@@ -1,0 +1,47 @@
+"""Intake and the case view: a channel posts a case, the workflow starts, anyone with the key reads it."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .adapters.dynamo import CaseStore
+from .adapters.workflow import Workflow
+from .clock import now_iso
+from .journeys import get_journey
+from .models import CaseRequest, CaseStatus
+
+
+def new_case_id() -> str:
+    return f"case-{uuid.uuid4().hex}"
+
+
+def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow) -> dict[str, Any]:
+    """Stores the case as RECEIVED and starts its workflow; the execution is named after the case."""
+    journey = get_journey(request.journey)
+    journey.check_payload(request.payload)
+    case_id = new_case_id()
+    case = {
+        "caseId": case_id, "journey": journey.name, "channel": request.channel,
+        "customer": request.customer.model_dump(exclude_none=True), "payload": request.payload,
+        "ai": request.ai.model_dump(exclude_none=True), "proposal": request.ai.proposal,
+        "status": CaseStatus.RECEIVED.value, "createdAt": now_iso(),
+    }
+    store.create_case(case)
+    store.append_event(case_id, "received", f"Case received from channel '{request.channel}'",
+                       actor=f"channel:{request.channel}")
+    workflow.start(case_id, journey.name)
+    return {"caseId": case_id, "status": CaseStatus.RECEIVED.value}
+
+
+def case_view(store: CaseStore, case_id: str) -> dict[str, Any]:
+    case, events = store.get_case_with_timeline(case_id)
+    return {
+        "caseId": case["caseId"], "journey": case["journey"], "channel": case["channel"],
+        "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
+        "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
+        "createdAt": case["createdAt"], "updatedAt": case.get("updatedAt", case["createdAt"]),
+        "timeline": [{k: e.get(k) for k in ("at", "type", "actor", "summary", "detail")} for e in events],
+        "overrides": [
+            {k: o.get(k) for k in ("overrideId", "kind", "at", "reviewer", "decision", "diff", "reason", "comment")}
+            for o in store.overrides_for_case(case_id)],
+    }

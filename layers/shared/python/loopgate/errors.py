@@ -1,0 +1,38 @@
+"""Typed domain errors; handlers map them once to HTTP codes or Step Functions error names."""
+
+
+class LoopgateError(Exception):
+    """Base of every domain error."""
+
+
+class InvalidInput(LoopgateError):
+    """Input that breaks a rule; `field` names the offending field (dotted path)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(LoopgateError):
+    """The case, task or link does not exist (or is not visible to the caller)."""
+
+
+class Forbidden(LoopgateError):
+    """The caller lacks the group or authority for this action."""
+
+
+class Conflict(LoopgateError):
+    """The task or case is no longer in the state the request expects (decided, moved on)."""
+
+
+class Gone(LoopgateError):
+    """A customer link that expired or was already used."""
+
+
+class ConcurrentUpdate(LoopgateError):
+    """A conditional write lost against another writer; the Step Functions Retry names this class."""
+
+
+class JourneyDefinitionError(LoopgateError):
+    """A journey file is invalid; the message names the file and the field."""

@@ -1,0 +1,168 @@
+"""Journeys are data: one JSON file per journey in journeys/, validated when loaded."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InvalidInput, JourneyDefinitionError
+from .models import Limits, Route
+
+JOURNEY_DIR = Path(__file__).parent / "journeys"
+
+Operator = Literal["lt", "lte", "gt", "gte", "eq", "ne"]
+
+
+class Condition(BaseModel):
+    """A signal compared with a value, or a combination: {"all": [...]}, {"any": [...]}, {"not": {...}}."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    signal: str | None = None
+    op: Operator | None = None
+    value: Any = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Condition:
+        shapes = [self.signal is not None, self.all is not None, self.any is not None, self.not_ is not None]
+        if sum(shapes) != 1:
+            raise ValueError("a condition is exactly one of: signal+op+value, all, any, not")
+        if self.signal is not None and self.op is None:
+            raise ValueError(f"condition on signal '{self.signal}' needs an op")
+        return self
+
+    def signal_names(self) -> set[str]:
+        if self.signal is not None:
+            return {self.signal}
+        children = (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
+        return set().union(*(c.signal_names() for c in children)) if children else set()
+
+
+class Decision(BaseModel):
+    """What a rule (or the journey's safe default) decides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    route: Route
+    queue: str | None = None
+    priority: int = Field(default=5, ge=1, le=9)
+
+
+class Rule(Decision):
+    name: str = Field(min_length=1)
+    when: Condition
+    explain: str = Field(min_length=1, description="Plain words for the reviewer and the case view.")
+
+
+class PayloadField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["string", "number", "integer", "boolean", "object", "array"]
+    label: str | None = None
+
+
+class PayloadSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    required: list[str] = Field(default_factory=list)
+    properties: dict[str, PayloadField] = Field(default_factory=dict)
+
+
+class CustomerStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["confirm", "choose", "provide", "correct"] = "confirm"
+    title: dict[str, str] = Field(default_factory=dict, description="Per locale: what the customer is asked.")
+
+
+class Queues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    review: str = "reviewers"
+    senior: str = "senior"
+
+
+class Journey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str = ""
+    payload: PayloadSchema = Field(default_factory=PayloadSchema)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    rules: list[Rule]
+    default: Decision
+    customerStep: CustomerStep = Field(default_factory=CustomerStep)
+    queues: Queues = Field(default_factory=Queues)
+    limits: Limits
+
+    def queue_for(self, decision: Decision) -> str:
+        return decision.queue or self.queues.review
+
+    def check_payload(self, payload: dict[str, Any]) -> None:
+        """Raises InvalidInput naming the first payload field that breaks the journey's schema."""
+        python_types = {"string": str, "number": (int, float), "integer": int, "boolean": bool,
+                        "object": dict, "array": list}
+        for name, spec in self.payload.properties.items():
+            if name in payload and payload[name] is not None:
+                value = payload[name]
+                wrong_bool = isinstance(value, bool) and spec.type in ("number", "integer")
+                if wrong_bool or not isinstance(value, python_types[spec.type]):
+                    raise InvalidInput(f"payload.{name}", f"must be {spec.type}")
+
+
+def _known_signals() -> set[str]:
+    from .signals import SIGNALS
+
+    return set(SIGNALS)
+
+
+def parse_journey(source: str, data: dict[str, Any]) -> Journey:
+    """Validates one journey definition; errors name the source file and the field."""
+    try:
+        journey = Journey.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise JourneyDefinitionError(f"{source}: {field}: {first['msg']}") from exc
+    known = _known_signals()
+    for index, rule in enumerate(journey.rules):
+        unknown = rule.when.signal_names() - known
+        if unknown:
+            raise JourneyDefinitionError(
+                f"{source}: rules.{index}.when: unknown signal {sorted(unknown)[0]!r}"
+                f" (known: {', '.join(sorted(known))})")
+    if source.endswith(".json") and Path(source).stem != journey.name:
+        raise JourneyDefinitionError(f"{source}: name: must match the file name ({Path(source).stem!r})")
+    return journey
+
+
+def load_journeys(directory: Path = JOURNEY_DIR) -> dict[str, Journey]:
+    journeys = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise JourneyDefinitionError(f"{path.name}: not valid JSON: {exc}") from exc
+        journey = parse_journey(path.name, data)
+        journeys[journey.name] = journey
+    return journeys
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Journey]:
+    return load_journeys()
+
+
+def get_journey(name: str) -> Journey:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        known = ", ".join(sorted(catalogue()))
+        raise InvalidInput("journey", f"unknown journey {name!r} (known: {known})") from None

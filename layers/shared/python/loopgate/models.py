@@ -1,0 +1,147 @@
+"""The domain's types: what a channel posts, what a case is, and what the workflow carries."""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CaseStatus(str, Enum):
+    RECEIVED = "RECEIVED"
+    AWAITING_REVIEW = "AWAITING_REVIEW"
+    AWAITING_CUSTOMER = "AWAITING_CUSTOMER"
+    EXECUTING = "EXECUTING"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+
+
+Route = Literal["auto", "customer", "human", "human_then_customer"]
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")
+    name: str | None = Field(default=None, max_length=200)
+    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class AiProposal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    proposal: dict[str, Any]
+    confidence: float = Field(ge=0, le=1)
+    draft: str | None = Field(default=None, max_length=20_000)
+
+
+class CaseRequest(BaseModel):
+    """The body of POST /cases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journey: str = Field(min_length=1, max_length=64)
+    channel: str = Field(min_length=1, max_length=64)
+    customer: Customer
+    payload: dict[str, Any] = Field(default_factory=dict)
+    ai: AiProposal
+
+
+class Reason(BaseModel):
+    """Why a case went where it went: the rule, and a signal against its threshold, in plain words."""
+
+    rule: str
+    text: str
+    signal: str | None = None
+    value: Any = None
+    threshold: Any = None
+
+
+class Limits(BaseModel):
+    reviewSeconds: int = Field(gt=0)
+    seniorSeconds: int = Field(gt=0)
+    customerSeconds: int = Field(gt=0)
+
+
+class Plan(BaseModel):
+    """What the workflow carries between steps; `next` drives the Dispatch choice in the ASL."""
+
+    journey: str | None = None
+    next: Literal["execute", "customer", "review", "rescore", "alert", "reject"]
+    queue: str
+    seniorQueue: str
+    priority: int = Field(ge=1, le=9)
+    escalated: bool = False
+    customer: bool = False
+    reason: str | None = None
+    limits: Limits
+    proposal: dict[str, Any] | None = None
+    event: dict[str, Any] | None = None
+
+
+class Actor(BaseModel):
+    kind: Literal["reviewer", "customer", "workflow"]
+    id: str | None = None
+    name: str | None = None
+    groups: list[str] = Field(default_factory=list)
+
+
+class ReviewDecision(BaseModel):
+    """The body of POST /reviews/{taskId}/decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "modify", "reject", "escalate"]
+    reason: str | None = Field(default=None, max_length=200)
+    comment: str | None = Field(default=None, max_length=2000)
+    proposal: dict[str, Any] | None = None
+
+
+class CustomerAnswer(BaseModel):
+    """The body of POST /c/{linkId}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response: Literal["confirm", "reject", "choose", "provide", "human"]
+    option: str | None = Field(default=None, max_length=200)
+    fields: dict[str, Any] | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Outcome(BaseModel):
+    """What a wait ended with: a reviewer's decision, a customer's answer, or a timeout."""
+
+    model_config = ConfigDict(extra="allow")
+
+    actor: Actor | None = None
+    action: str | None = None  # reviewer: approve | modify | reject | escalate
+    response: str | None = None  # customer: confirm | reject | human | ...
+    proposal: dict[str, Any] | None = None
+    reason: str | None = None
+    comment: str | None = None
+    taskId: str | None = None
+    Error: str | None = None
+    Cause: str | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.Error in ("States.Timeout", "States.HeartbeatTimeout")
+
+
+class WorkflowState(BaseModel):
+    """The execution state a Lambda task receives (`Payload.$: "$"`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    caseId: str
+    plan: Plan | None = None
+    outcome: dict[str, Any] | None = None
+
+
+class TokenTaskInput(BaseModel):
+    """What a waitForTaskToken task receives: the state, and the token to store server-side."""
+
+    state: WorkflowState
+    taskToken: str = Field(min_length=1, repr=False)

@@ -1,0 +1,127 @@
+"""The workflow's decisions in plain Python: the first plan, and the next plan after each outcome."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .journeys import Journey
+from .models import Limits, Outcome, Plan
+from .overrides import override_record
+from .routing import Routing
+
+_FIRST_STEP = {"auto": "execute", "customer": "customer", "human": "review", "human_then_customer": "review"}
+
+
+@dataclass
+class Transition:
+    """What recording an outcome changes: the plan, the case, the timeline and the override log."""
+
+    plan: Plan
+    case_changes: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    override: dict[str, Any] | None = None
+
+
+def approved_event(case: dict[str, Any], proposal: dict[str, Any], decided_by: str) -> dict[str, Any]:
+    """The downstream contract: detail of CaseActionApproved."""
+    return {"caseId": case["caseId"], "journey": case["journey"], "proposal": proposal,
+            "decidedBy": decided_by, "customerId": case["customer"]["id"]}
+
+
+def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan:
+    route = routing.decision.route
+    proposal = case["proposal"]
+    return Plan(
+        journey=journey.name, next=_FIRST_STEP[route], queue=routing.queue,
+        seniorQueue=journey.queues.senior, priority=routing.decision.priority,
+        customer=route == "human_then_customer", limits=journey.limits, proposal=proposal,
+        event=approved_event(case, proposal, "automation") if route == "auto" else None)
+
+
+def fallback_limits() -> Limits:
+    return Limits(reviewSeconds=14400, seniorSeconds=14400, customerSeconds=259200)
+
+
+def _event(kind: str, summary: str, actor: str, **detail: Any) -> dict[str, Any]:
+    return {"type": kind, "summary": summary, "actor": actor, "detail": detail}
+
+
+def _go_ahead(plan: Plan, case: dict[str, Any], proposal: dict[str, Any], decided_by: str) -> Plan:
+    """After an approval: the customer confirms next if the route says so, else execute."""
+    if plan.customer:
+        return plan.model_copy(update={"next": "customer", "customer": False, "proposal": proposal})
+    return plan.model_copy(update={"next": "execute", "proposal": proposal,
+                                   "event": approved_event(case, proposal, decided_by)})
+
+
+def _escalate(plan: Plan, reason: str) -> Plan:
+    limits = plan.limits.model_copy(update={"reviewSeconds": plan.limits.seniorSeconds})
+    return plan.model_copy(update={"next": "review", "queue": plan.seniorQueue, "escalated": True,
+                                   "priority": 1, "reason": reason, "limits": limits})
+
+
+def after_timeout(plan: Plan, case: dict[str, Any]) -> Transition:
+    if plan.next in ("review", "alert"):
+        if not plan.escalated:
+            return Transition(_escalate(plan, "review_timeout"), events=[_event(
+                "review_escalated", f"No decision within the time limit; moved to queue '{plan.seniorQueue}'",
+                "workflow", fromQueue=plan.queue, toQueue=plan.seniorQueue)])
+        return Transition(plan.model_copy(update={"next": "alert"}), events=[_event(
+            "supervisor_alerted", "The senior review ran out of time; a supervisor is alerted", "workflow",
+            queue=plan.queue)])
+    # The customer did not answer: a person reaches out instead of a silent expiry.
+    review = plan.model_copy(update={"next": "review", "customer": False, "priority": 2,
+                                     "reason": "customer_no_answer"})
+    return Transition(review, events=[_event(
+        "customer_no_answer", "The customer did not answer in time; a reviewer takes over", "workflow")])
+
+
+def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
+    reviewer = outcome.actor.id or "unknown"
+    current = case["proposal"]
+    action = outcome.action
+    summary = f"Reviewer {reviewer} chose {action}" + (f": {outcome.reason}" if outcome.reason else "")
+    event = _event(f"review_{action}", summary, f"reviewer:{reviewer}", taskId=outcome.taskId,
+                   reason=outcome.reason, comment=outcome.comment)
+
+    def departure(decided: dict[str, Any] | None) -> dict[str, Any]:
+        return override_record(kind=f"reviewer_{action}", case=case, actor_id=reviewer, decision=action,
+                               proposal=current, decided=decided, reason=outcome.reason,
+                               comment=outcome.comment, task_id=outcome.taskId)
+
+    if action == "approve":
+        return Transition(_go_ahead(plan, case, current, f"reviewer:{reviewer}"), events=[event])
+    if action == "modify":
+        edited = outcome.proposal or {}
+        return Transition(_go_ahead(plan, case, edited, f"reviewer:{reviewer}"),
+                          case_changes={"proposal": edited}, events=[event], override=departure(edited))
+    if action == "reject":
+        return Transition(plan.model_copy(update={"next": "reject"}), events=[event], override=departure(None))
+    if action == "escalate":
+        return Transition(_escalate(plan, "escalated_by_reviewer"), events=[event], override=departure(None))
+    raise ValueError(f"unknown reviewer action {action!r}")
+
+
+def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
+    response = outcome.response
+    event = _event(f"customer_{response}", f"The customer chose {response}", "customer",
+                   comment=outcome.comment)
+    if response == "confirm":
+        return Transition(_go_ahead(plan, case, case["proposal"], "customer"), events=[event])
+    if response == "reject":
+        return Transition(plan.model_copy(update={"next": "reject"}), events=[event])
+    if response == "human":
+        review = plan.model_copy(update={"next": "review", "customer": False, "priority": 1,
+                                         "reason": "customer_asked_for_person"})
+        return Transition(review, events=[event])
+    raise ValueError(f"unknown customer response {response!r}")
+
+
+def next_plan(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
+    if outcome.timed_out:
+        return after_timeout(plan, case)
+    if outcome.actor and outcome.actor.kind == "reviewer":
+        return after_reviewer(plan, outcome, case)
+    if outcome.actor and outcome.actor.kind == "customer":
+        return after_customer(plan, outcome, case)
+    raise ValueError(f"cannot plan after outcome {outcome.model_dump(exclude_none=True)}")

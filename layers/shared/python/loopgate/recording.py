@@ -1,0 +1,26 @@
+"""The record step: a decision, answer or timeout is written to the case, timeline and override log."""
+from __future__ import annotations
+
+from typing import Any
+
+from .adapters.dynamo import CaseStore
+from .models import Outcome, Plan
+from .planning import next_plan
+
+
+def record_outcome(store: CaseStore, state: dict[str, Any]) -> dict[str, Any]:
+    plan = Plan.model_validate(state["plan"])
+    outcome = Outcome.model_validate(state.get("outcome") or {})
+    case = store.get_case(state["caseId"])
+    transition = next_plan(plan, outcome, case)
+    if outcome.timed_out and plan.next in ("review", "alert") and case.get("openTaskId"):
+        # The wait is over: a decision arriving now must find the task closed (409), not open.
+        store.close_task(case["openTaskId"], "TIMED_OUT")
+    if transition.override:
+        store.append_override(transition.override)
+    if transition.case_changes:
+        store.update_case(case, transition.case_changes)
+    for event in transition.events:
+        store.append_event(case["caseId"], event["type"], event["summary"], actor=event["actor"],
+                           detail=event["detail"])
+    return {"caseId": case["caseId"], "plan": transition.plan.model_dump()}

@@ -1,0 +1,63 @@
+"""`make dev`: serves the whole local stack (moto, the real ASL, the real handlers) on 127.0.0.1."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from .apigateway import ApiGateway
+from .engine import LocalEngine
+from .server import LocalServer
+
+
+def banner(url: str, api_key: str, scale: float) -> str:
+    return f"""
+Loopgate local stack is up: {url}
+  (moto in this process; the real state machine from template.yaml; time scale {scale})
+
+Channels (API key: {api_key})
+  curl -s -X POST {url}/cases -H 'x-api-key: {api_key}' -H 'Content-Type: application/json' \\
+       -H 'Idempotency-Key: demo-1' -d @events/contract_change_low_confidence.json
+  curl -s {url}/cases/<caseId> -H 'x-api-key: {api_key}'
+
+Reviewers (a dev token stands in for Cognito)
+  TOKEN=$(curl -s -X POST {url}/_local/token -d '{{"sub": "ana", "groups": ["reviewers"]}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s {url}/reviews -H "Authorization: Bearer $TOKEN"
+  curl -s -X POST {url}/reviews/<taskId>/decision -H "Authorization: Bearer $TOKEN" \\
+       -H 'Content-Type: application/json' -d '{{"action": "approve"}}'
+
+Customers
+  curl -s {url}/_local/outbox          # emails and SMS sent, newest last, with their links
+  open the link in a browser, or:  curl -s -X POST <link> -H 'Content-Type: application/json' \\
+       -H 'Accept: application/json' -d '{{"response": "confirm"}}'
+
+Downstream events (CaseActionApproved):  curl -s {url}/_local/events
+Stop with Ctrl-C.
+"""
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    port = int(os.environ.get("PORT", "3000"))
+    api_key = os.environ.get("LOCAL_API_KEY", "local-dev-key")
+    scale = float(os.environ.get("LOOPGATE_TIME_SCALE", "1"))
+    engine = LocalEngine(time_scale=scale, api_key=api_key)
+    server = LocalServer(engine, ApiGateway(engine), port=port)
+    engine.public_base_url = server.url
+    engine.start()
+    server.start()
+    print(banner(server.url, api_key, scale), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        engine.stop()
+
+
+if __name__ == "__main__":
+    main()

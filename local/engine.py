@@ -1,0 +1,276 @@
+"""The local engine: creates template.yaml's resources on moto and runs the real ASL on the real handlers."""
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import boto3
+from moto import mock_aws
+
+from .template import ROOT, Function, Route, Template, load_template
+from .timescale import install_time_scale
+
+log = logging.getLogger("local.engine")
+
+# Only what differs locally from AWS: no X-Ray daemon, metrics to nowhere.
+LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+@dataclass
+class LocalContext:
+    """The parts of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    deadline: float = field(default_factory=lambda: time.time() + 15)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.time()) * 1000))
+
+
+@dataclass
+class OutboxItem:
+    channel: str  # email | sms | topic
+    recipient: str
+    subject: str | None
+    body: str
+    at: float
+
+
+class LocalEngine:
+    """Everything template.yaml declares, on moto, in this process.
+
+    time_scale: 0.001 makes an hour of Wait, Retry or TimeoutSeconds pass in 3.6 s.
+    """
+
+    def __init__(self, *, time_scale: float = 1.0, public_base_url: str = "http://127.0.0.1:3000",
+                 api_key: str = "local-dev-key", region: str = "us-east-1"):
+        self.template = Template(load_template(), region=region)
+        self.time_scale = time_scale
+        self.public_base_url = public_base_url
+        self.api_key = api_key
+        self.region = region
+        self.functions: dict[str, Function] = self.template.functions()
+        self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
+        self.outbox: list[OutboxItem] = []
+        self._modules: dict[str, ModuleType] = {}
+        self._import_lock = threading.Lock()
+        self._mock = None
+        self._patches: list[tuple[Any, str, Any]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalEngine:
+        os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": self.region,
+                           "AWS_REGION": self.region, "TZ": "UTC"})
+        time.tzset()  # moto compares Wait timestamps in local time
+        logging.getLogger("moto").setLevel(logging.CRITICAL)  # it logs every caught state failure at ERROR
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        install_time_scale(lambda: self.time_scale)
+        for path in map(str, self.template.layer_paths()):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        self._create_resources()
+        self._set_environment()
+        self._install_patches()
+        return self
+
+    def stop(self) -> None:
+        for owner, name, original in reversed(self._patches):
+            setattr(owner, name, original)
+        self._patches.clear()
+        if self._mock:
+            self._mock.stop()
+            self._mock = None
+
+    def client(self, service: str):
+        return boto3.client(service, region_name=self.region)
+
+    # ------------------------------------------------------------------ resources
+    def _create_resources(self) -> None:
+        t = self.template
+        ddb, sns, events, iam = (self.client(s) for s in ("dynamodb", "sns", "events", "iam"))
+        for logical_id, resource in t.of_type("AWS::DynamoDB::Table").items():
+            props = t.resolve(resource["Properties"])
+            name = props.get("TableName", f"{t.stack_name}-{logical_id}")
+            spec = {"TableName": name, "KeySchema": props["KeySchema"],
+                    "AttributeDefinitions": props["AttributeDefinitions"], "BillingMode": "PAY_PER_REQUEST"}
+            if props.get("GlobalSecondaryIndexes"):
+                spec["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            arn = ddb.create_table(**spec)["TableDescription"]["TableArn"]
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+            t.physical[logical_id] = {"Ref": name, "Arn": arn}
+        for logical_id, resource in t.of_type("AWS::SNS::Topic").items():
+            name = f"{t.stack_name}-{logical_id}"
+            arn = sns.create_topic(Name=name)["TopicArn"]
+            t.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
+        for logical_id, resource in t.of_type("AWS::Events::EventBus").items():
+            name = t.resolve(resource["Properties"])["Name"]
+            arn = events.create_event_bus(Name=name)["EventBusArn"]
+            t.physical[logical_id] = {"Ref": name, "Name": name, "Arn": arn}
+            self._subscribe_downstream(name)
+        for logical_id in t.of_type("AWS::Cognito::UserPool"):
+            # Reviewers sign in with local dev tokens (POST /_local/token); no pool is needed.
+            t.physical[logical_id] = {"Ref": f"local-{logical_id}",
+                                      "Arn": f"arn:aws:cognito-idp:{self.region}:{t.account}:userpool/local"}
+        for logical_id in t.of_type("AWS::Serverless::Api"):
+            t.physical[logical_id] = {"Ref": "local"}
+        role = iam.create_role(RoleName="loopgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = self.client("lambda")
+        for logical_id, resource in t.of_type("AWS::Serverless::Function").items():
+            name = f"{t.stack_name}-{logical_id}"
+            arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.lambda_handler",
+                                      Code={"ZipFile": _placeholder_zip()})["FunctionArn"]
+            t.physical[logical_id] = {"Ref": name, "Arn": arn}
+        sfn = self.client("stepfunctions")
+        for logical_id, resource in t.of_type("AWS::Serverless::StateMachine").items():
+            props = resource["Properties"]
+            name = t.resolve(props.get("Name", f"{t.stack_name}-{logical_id}"))
+            definition = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+            for key, value in t.resolve(props.get("DefinitionSubstitutions", {})).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role,
+                                           type=props.get("Type", "STANDARD"))["stateMachineArn"]
+            t.physical[logical_id] = {"Ref": arn, "Name": name, "Arn": arn}
+        sender = t.ref("SenderEmail") if "SenderEmail" in t.data.get("Parameters", {}) else None
+        if sender:
+            self.client("ses").verify_email_identity(EmailAddress=sender)
+
+    def _subscribe_downstream(self, bus: str) -> None:
+        """A stand-in for downstream systems: everything on the bus lands in a local queue."""
+        sqs, events = self.client("sqs"), self.client("events")
+        url = sqs.create_queue(QueueName=f"{bus}-downstream")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="downstream", EventBusName=bus, EventPattern=json.dumps({"source": ["loopgate"]}))
+        events.put_targets(Rule="downstream", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        self._downstream_url = url
+        self.downstream: list[dict[str, Any]] = []
+
+    def downstream_events(self) -> list[dict[str, Any]]:
+        """Every event published to the bus so far, oldest first."""
+        sqs = self.client("sqs")
+        while True:
+            got = sqs.receive_message(QueueUrl=self._downstream_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                return self.downstream
+            for message in got:
+                self.downstream.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self._downstream_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _set_environment(self) -> None:
+        merged: dict[str, str] = {}
+        for fn in self.functions.values():
+            for key, value in self.template.resolve(fn.environment).items():
+                if key in merged and merged[key] != str(value):
+                    raise ValueError(f"{fn.logical_id}: {key} differs between functions; the local engine runs "
+                                     "all handlers in one process and needs one value per variable")
+                merged[key] = str(value)
+        merged["PUBLIC_BASE_URL"] = self.public_base_url
+        os.environ.update({**merged, **LOCAL_ENVIRONMENT})
+
+    # ------------------------------------------------------------------ Lambda dispatch
+    def _handler(self, fn: Function) -> Callable:
+        with self._import_lock:
+            module = self._modules.get(fn.logical_id)
+            if module is None:
+                module_file, attr = fn.handler.rsplit(".", 1)
+                spec = importlib.util.spec_from_file_location(f"loopgate_fn_{fn.logical_id}",
+                                                              fn.code_uri / f"{module_file}.py")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[fn.logical_id] = module
+        return getattr(module, fn.handler.rsplit(".", 1)[1])
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Runs a handler as Lambda would; exceptions propagate to the caller."""
+        fn = self.functions[logical_id]
+        context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
+                               invoked_function_arn=self.template.physical[logical_id]["Arn"])
+        return self._handler(fn)(event, context)
+
+    def _install_patches(self) -> None:
+        from moto.awslambda.models import LambdaFunction
+        from moto.ses.models import SESBackend
+        from moto.sns.models import SNSBackend
+
+        by_name = {self.template.physical[k]["Ref"]: k for k in self.functions}
+        engine = self
+
+        def invoke(function, body, request_headers, response_headers):
+            logical_id = by_name[function.function_name]
+            try:
+                result = engine.invoke(logical_id, json.loads(body) if body else {})
+                return json.dumps(result).encode("utf-8")
+            except Exception as exc:  # surfaces as a Lambda function error named after the class, as on AWS
+                log.warning("%s raised %s", logical_id, type(exc).__name__)
+                log.debug("".join(traceback.format_exception(exc)))
+                response_headers["x-amz-function-error"] = "Unhandled"
+                return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode("utf-8")
+
+        original_email = SESBackend.send_email
+
+        def send_email(backend, source, subject, body, destinations):
+            message = original_email(backend, source, subject, body, destinations)
+            for address in [a for group in destinations.values() for a in group]:
+                engine.outbox.append(OutboxItem("email", address, subject, body, time.time()))
+            return message
+
+        original_publish = SNSBackend.publish
+
+        def publish(backend, message, arn, phone_number=None, subject=None, **kwargs):
+            message_id = original_publish(backend, message, arn, phone_number=phone_number, subject=subject, **kwargs)
+            channel, recipient = ("sms", phone_number) if phone_number else ("topic", arn)
+            engine.outbox.append(OutboxItem(channel, recipient, subject, message, time.time()))
+            return message_id
+
+        for owner, name, replacement in ((LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
+                                         (SNSBackend, "publish", publish)):
+            self._patches.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, replacement)
+
+    # ------------------------------------------------------------------ the workflow
+    @property
+    def state_machine_arn(self) -> str:
+        (logical_id,) = self.template.of_type("AWS::Serverless::StateMachine")
+        return self.template.physical[logical_id]["Arn"]
+
+    def execution(self, case_id: str) -> dict[str, Any]:
+        arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+        return self.client("stepfunctions").describe_execution(executionArn=arn)
+
+    def history(self, case_id: str) -> list[dict[str, Any]]:
+        arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+        return self.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+
+    def running_executions(self) -> list[str]:
+        pages = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn,
+                                                              statusFilter="RUNNING", maxResults=1000)
+        return [e["name"] for e in pages["executions"]]
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants code to create a function; the engine dispatches to the real handler instead."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('dispatched locally')\n")
+    return buffer.getvalue()

@@ -1,0 +1,109 @@
+"""The local HTTP server: the API of template.yaml plus /_local helpers, on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .apigateway import ApiGateway, HttpResponse, _json
+from .engine import LocalEngine
+
+log = logging.getLogger("local.engine")
+_LINK_PATH = re.compile(r"/c/[^/?\s]+")
+
+
+def redact(text: str) -> str:
+    """Customer link ids never reach a log line."""
+    return _LINK_PATH.sub("/c/<link>", text)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.links: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and v]
+
+
+def outbox_items(engine: LocalEngine) -> list[dict]:
+    items = []
+    for message in engine.outbox:
+        text, links = message.body, re.findall(r"https?://\S+", message.body)
+        if message.channel == "email" and "<" in message.body:
+            parser = _Text()
+            parser.feed(message.body)
+            text, links = " ".join(p.strip() for p in parser.parts if p.strip()), parser.links
+        items.append({"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
+                      "body": text, "links": links, "at": message.at})
+    return items
+
+
+class LocalServer:
+    def __init__(self, engine: LocalEngine, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 3000):
+        self.engine = engine
+        self.gateway = gateway
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items()}
+                response = server.local(self.command, self.path, body) or gateway.handle(
+                    self.command, self.path, headers, body, self.client_address[0])
+                self.send_response(response.status)
+                for key, value in response.headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+            def log_message(self, fmt, *args):
+                log.info(redact(fmt % args))
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        self._thread: threading.Thread | None = None
+
+    def local(self, method: str, path: str, body: bytes) -> HttpResponse | None:
+        """The /_local helpers: never deployed, never part of template.yaml."""
+        if method == "POST" and path == "/_local/token":
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                return _json(400, {"error": "(body): must be JSON", "field": "(body)"})
+            sub, groups = request.get("sub"), request.get("groups", ["reviewers"])
+            if not isinstance(sub, str) or not sub:
+                return _json(400, {"error": "sub: required, a non-empty string", "field": "sub"})
+            if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+                return _json(400, {"error": "groups: must be a list of strings", "field": "groups"})
+            return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email")),
+                               "sub": sub, "groups": groups})
+        if method == "GET" and path == "/_local/outbox":
+            return _json(200, {"items": outbox_items(self.engine)})
+        if method == "GET" and path == "/_local/events":
+            return _json(200, {"items": self.engine.downstream_events()})
+        return None
+
+    def start(self) -> LocalServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="loopgate-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

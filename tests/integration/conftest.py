@@ -1,0 +1,30 @@
+"""One local stack per test process: template.yaml on moto, time scaled so hours pass in seconds."""
+import pytest
+
+from local.apigateway import ApiGateway
+from local.engine import LocalEngine
+from local.server import LocalServer
+
+from .stack import Stack
+
+TIME_SCALE = 0.001  # an hour of workflow time passes in 3.6 s
+
+
+@pytest.fixture(scope="session")
+def stack():
+    engine = LocalEngine(time_scale=TIME_SCALE)
+    server = LocalServer(engine, ApiGateway(engine), port=0)
+    engine.public_base_url = server.url
+    engine.start()
+    server.start()
+    yield Stack(engine, server)
+    server.stop()
+    engine.stop()
+
+
+@pytest.fixture(autouse=True)
+def _release_moto_threads():
+    yield
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    TMP_THREADS.clear()

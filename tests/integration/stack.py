@@ -1,0 +1,107 @@
+"""A client of the local stack over real HTTP, as a channel, a reviewer and a customer would use it."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from local.engine import LocalEngine
+from local.server import LocalServer
+
+API_KEY = "local-dev-key"
+
+
+@dataclass
+class Stack:
+    engine: LocalEngine
+    server: LocalServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    # ------------------------------------------------------------ channels
+    def post_case(self, body: dict, key: str | None = None, api_key: str = API_KEY) -> requests.Response:
+        headers = {"x-api-key": api_key, **({"Idempotency-Key": key} if key else {})}
+        return requests.post(f"{self.url}/cases", json=body, headers=headers, timeout=10)
+
+    def case(self, case_id: str) -> dict:
+        response = requests.get(f"{self.url}/cases/{case_id}", headers={"x-api-key": API_KEY}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def new_case(self, body: dict) -> str:
+        response = self.post_case(body)
+        assert response.status_code == 202, response.text
+        return response.json()["caseId"]
+
+    def wait_for(self, case_id: str, *statuses: str, timeout: float = 30, where=None) -> dict:
+        """Polls GET /cases until the case reaches one of `statuses` (and `where(case)` holds)."""
+        deadline = time.time() + timeout
+        while True:
+            case = self.case(case_id)
+            if case["status"] in statuses and (where is None or where(case)):
+                return case
+            if time.time() > deadline:
+                raise AssertionError(f"case {case_id} stayed {case['status']}, wanted {statuses}: "
+                                     f"{[e['type'] for e in case['timeline']]}")
+            time.sleep(0.05)
+
+    def wait_finished(self, case_id: str, timeout: float = 30) -> dict:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            execution = self.engine.execution(case_id)
+            if execution["status"] != "RUNNING":
+                return execution
+            time.sleep(0.05)
+        raise AssertionError(f"execution {case_id} still running")
+
+    # ------------------------------------------------------------ reviewers
+    def token(self, sub: str, groups: list[str]) -> str:
+        response = requests.post(f"{self.url}/_local/token", json={"sub": sub, "groups": groups}, timeout=10)
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def reviews(self, token: str) -> list[dict]:
+        response = requests.get(f"{self.url}/reviews", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def task_for(self, token: str, case_id: str, timeout: float = 30) -> dict:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for item in self.reviews(token):
+                if item["caseId"] == case_id:
+                    return item
+            time.sleep(0.05)
+        raise AssertionError(f"no open review task for {case_id}")
+
+    def review(self, token: str, task_id: str) -> requests.Response:
+        return requests.get(f"{self.url}/reviews/{task_id}", headers={"Authorization": f"Bearer {token}"},
+                            timeout=10)
+
+    def decide(self, token: str, task_id: str, decision: dict[str, Any]) -> requests.Response:
+        return requests.post(f"{self.url}/reviews/{task_id}/decision", json=decision,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    # ------------------------------------------------------------ customers
+    def outbox(self) -> list[dict]:
+        return requests.get(f"{self.url}/_local/outbox", timeout=10).json()["items"]
+
+    def link_for(self, recipient: str, timeout: float = 30) -> str:
+        """The newest customer link sent to `recipient` (email address or phone number)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            links = [m["links"][0] for m in self.outbox() if m["recipient"] == recipient and m["links"]]
+            if links:
+                return links[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"nothing sent to {recipient}")
+
+    def answer(self, link: str, body: dict) -> requests.Response:
+        return requests.post(link, json=body, headers={"Accept": "application/json"}, timeout=10)
+
+    def downstream(self, case_id: str) -> list[dict]:
+        return [e for e in self.engine.downstream_events() if e["detail"].get("caseId") == case_id]

@@ -1,0 +1,61 @@
+"""Nothing is lost: a failing step or a wait that runs out ends with a person, never in silence."""
+import uuid
+
+import pytest
+
+from .test_workflow import body
+
+
+@pytest.fixture
+def senior(stack):
+    return stack.token(f"senior-{uuid.uuid4().hex[:6]}", ["senior"])
+
+
+def test_a_scoring_handler_that_raises_leaves_the_case_with_a_human(stack, senior, monkeypatch):
+    stack.engine.invoke  # the handler module is loaded on first use
+    score_module = stack.engine._modules.get("ScoreFunction") or _load(stack, "ScoreFunction")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("scoring model unavailable")
+
+    monkeypatch.setattr(score_module, "score_case", broken)
+    case_id = stack.new_case(body("identity_verification_clear.json"))
+
+    case = stack.wait_for(case_id, "AWAITING_REVIEW")
+    task = stack.task_for(senior, case_id)
+    assert task["queue"] == "senior" and task["reason"] == "system_error"
+    monkeypatch.undo()
+
+    assert stack.decide(senior, task["taskId"], {"action": "approve"}).status_code == 200
+    case = stack.wait_for(case_id, "COMPLETED")
+    (event,) = stack.downstream(case_id)
+    assert event["detail"]["proposal"] == {"verified": True}
+
+
+def _load(stack, logical_id):
+    stack.engine._handler(stack.engine.functions[logical_id])
+    return stack.engine._modules[logical_id]
+
+
+def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):
+    sent = body("identity_verification_clear.json")
+    sent["payload"] = {"identity": {"mismatch": True}, "account": {"recentFraudAttempts": 2}}
+    reviewer = stack.token("slow-reviewer", ["reviewers"])
+    case_id = stack.new_case(sent)
+    first = stack.task_for(reviewer, case_id)
+
+    # identity_verification allows 3600 s per review: 3.6 s at the test time scale.
+    escalated = stack.task_for(senior, case_id, timeout=20)
+    assert escalated["queue"] == "senior" and escalated["escalated"] is True
+    assert stack.decide(reviewer, first["taskId"], {"action": "approve"}).status_code == 409
+
+    case = stack.wait_for(case_id, "AWAITING_REVIEW",
+                          where=lambda c: "supervisor_alerted" in [e["type"] for e in c["timeline"]], timeout=20)
+    types = [e["type"] for e in case["timeline"]]
+    assert types.count("review_escalated") == 1 and "late_decision" in types
+    alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
+    assert alerts, "the supervisor topic was not alerted"
+
+    latest = stack.task_for(senior, case_id)
+    assert stack.decide(senior, latest["taskId"], {"action": "reject", "reason": "confirmed fraud"}).ok
+    stack.wait_for(case_id, "REJECTED")
