@@ -22,7 +22,8 @@ Channels (API key: {api_key})
   curl -s {url}/cases/<caseId> -H 'x-api-key: {api_key}'
 
 Reviewers (a dev token stands in for Cognito)
-  TOKEN=$(curl -s -X POST {url}/_local/token -d '{{"sub": "ana", "groups": ["reviewers"]}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  TOKEN=$(curl -s -X POST {url}/_local/token -d '{{"sub": "ana", "groups": ["reviewers"]}}' \\
+          | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   curl -s {url}/reviews -H "Authorization: Bearer $TOKEN"
   curl -s -X POST {url}/reviews/<taskId>/decision -H "Authorization: Bearer $TOKEN" \\
        -H 'Content-Type: application/json' -d '{{"action": "approve"}}'

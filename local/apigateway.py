@@ -57,6 +57,30 @@ class ApiGateway:
         return {k: (",".join(v) if isinstance(v, list) else str(v)) for k, v in claims.items()}
 
     # ------------------------------------------------------------ requests
+    def proxy_event(self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes | None,
+                    route, path_parameters: dict[str, str], claims: dict | None = None,
+                    source_ip: str = "127.0.0.1") -> dict:
+        """The REST API proxy event (payload v1) that API Gateway hands the function."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        query = parse_qs(query_string, keep_blank_values=True)
+        text = body.decode("utf-8") if body else None
+        return {
+            "resource": route.path, "path": path, "httpMethod": method,
+            "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": path_parameters or None, "stageVariables": None,
+            "requestContext": {
+                "resourcePath": route.path, "httpMethod": method, "path": f"/{self.stage}{path}",
+                "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",
+                "accountId": self.engine.template.account, "requestTimeEpoch": int(time.time() * 1000),
+                "identity": {"sourceIp": source_ip, "userAgent": lower.get("user-agent"),
+                             "apiKey": lower.get("x-api-key") if route.api_key_required else None},
+                "authorizer": {"claims": claims} if claims else None,
+            },
+            "body": text, "isBase64Encoded": False,
+        }
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
                source_ip: str = "127.0.0.1") -> HttpResponse:
         url = urlsplit(target)
@@ -76,24 +100,7 @@ class ApiGateway:
             claims = self._claims(lower.get("authorization"))
             if claims is None:
                 return _json(401, {"message": "Unauthorized"})
-        query = parse_qs(url.query, keep_blank_values=True)
-        text = body.decode("utf-8") if body else None
-        event = {
-            "resource": route.path, "path": path, "httpMethod": method,
-            "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-            "multiValueQueryStringParameters": query or None,
-            "pathParameters": match.groupdict() or None, "stageVariables": None,
-            "requestContext": {
-                "resourcePath": route.path, "httpMethod": method, "path": f"/{self.stage}{path}",
-                "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",
-                "accountId": self.engine.template.account, "requestTimeEpoch": int(time.time() * 1000),
-                "identity": {"sourceIp": source_ip, "userAgent": lower.get("user-agent"),
-                             "apiKey": lower.get("x-api-key") if route.api_key_required else None},
-                "authorizer": {"claims": claims} if claims else None,
-            },
-            "body": text, "isBase64Encoded": False,
-        }
+        event = self.proxy_event(method, path, url.query, headers, body, route, match.groupdict(), claims, source_ip)
         try:
             result = self.engine.invoke(route.function, event)
         except Exception:  # an unhandled handler error is a 502 at API Gateway

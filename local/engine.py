@@ -12,9 +12,10 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -120,7 +121,7 @@ class LocalEngine:
             if ttl:
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
             t.physical[logical_id] = {"Ref": name, "Arn": arn}
-        for logical_id, resource in t.of_type("AWS::SNS::Topic").items():
+        for logical_id in t.of_type("AWS::SNS::Topic"):
             name = f"{t.stack_name}-{logical_id}"
             arn = sns.create_topic(Name=name)["TopicArn"]
             t.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
@@ -137,7 +138,7 @@ class LocalEngine:
             t.physical[logical_id] = {"Ref": "local"}
         role = iam.create_role(RoleName="loopgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam = self.client("lambda")
-        for logical_id, resource in t.of_type("AWS::Serverless::Function").items():
+        for logical_id in t.of_type("AWS::Serverless::Function"):
             name = f"{t.stack_name}-{logical_id}"
             arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.lambda_handler",
                                       Code={"ZipFile": _placeholder_zip()})["FunctionArn"]
@@ -189,6 +190,11 @@ class LocalEngine:
         os.environ.update({**merged, **LOCAL_ENVIRONMENT})
 
     # ------------------------------------------------------------------ Lambda dispatch
+    def handler_module(self, logical_id: str) -> ModuleType:
+        """The loaded module of a function's handler (tests inject faults into it)."""
+        self._handler(self.functions[logical_id])
+        return self._modules[logical_id]
+
     def _handler(self, fn: Function) -> Callable:
         with self._import_lock:
             module = self._modules.get(fn.logical_id)
@@ -272,5 +278,5 @@ def _placeholder_zip() -> bytes:
     """moto wants code to create a function; the engine dispatches to the real handler instead."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('dispatched locally')\n")
+        archive.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('dispatched')\n")
     return buffer.getvalue()

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import threading
 import time as _real_time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # A factor of 0 would make every task time out at once (the wait returns
 # immediately), so scaled timeouts and heartbeats never go below this.

@@ -12,8 +12,7 @@ def senior(stack):
 
 
 def test_a_scoring_handler_that_raises_leaves_the_case_with_a_human(stack, senior, monkeypatch):
-    stack.engine.invoke  # the handler module is loaded on first use
-    score_module = stack.engine._modules.get("ScoreFunction") or _load(stack, "ScoreFunction")
+    score_module = stack.engine.handler_module("ScoreFunction")
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("scoring model unavailable")
@@ -21,20 +20,15 @@ def test_a_scoring_handler_that_raises_leaves_the_case_with_a_human(stack, senio
     monkeypatch.setattr(score_module, "score_case", broken)
     case_id = stack.new_case(body("identity_verification_clear.json"))
 
-    case = stack.wait_for(case_id, "AWAITING_REVIEW")
+    stack.wait_for(case_id, "AWAITING_REVIEW")
     task = stack.task_for(senior, case_id)
     assert task["queue"] == "senior" and task["reason"] == "system_error"
     monkeypatch.undo()
 
     assert stack.decide(senior, task["taskId"], {"action": "approve"}).status_code == 200
-    case = stack.wait_for(case_id, "COMPLETED")
+    stack.wait_for(case_id, "COMPLETED")
     (event,) = stack.downstream(case_id)
     assert event["detail"]["proposal"] == {"verified": True}
-
-
-def _load(stack, logical_id):
-    stack.engine._handler(stack.engine.functions[logical_id])
-    return stack.engine._modules[logical_id]
 
 
 def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):

@@ -6,7 +6,7 @@ from typing import Any
 
 from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
-from .clock import now_iso
+from .clock import now_iso, parse_iso
 from .journeys import get_journey
 from .models import CaseRequest, CaseStatus
 
@@ -40,7 +40,8 @@ def case_view(store: CaseStore, case_id: str) -> dict[str, Any]:
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
         "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
         "createdAt": case["createdAt"], "updatedAt": case.get("updatedAt", case["createdAt"]),
-        "timeline": [{k: e.get(k) for k in ("at", "type", "actor", "summary", "detail")} for e in events],
+        "timeline": [{"at": e["at"], "type": e["type"], "actor": e.get("actor"), "summary": e.get("summary"),
+                      "detail": e.get("detail") or {}} for e in sorted(events, key=lambda e: parse_iso(e["at"]))],
         "overrides": [
             {k: o.get(k) for k in ("overrideId", "kind", "at", "reviewer", "decision", "diff", "reason", "comment")}
             for o in store.overrides_for_case(case_id)],

@@ -1,15 +1,20 @@
 """Time in one format, so that timeline keys written by Lambdas and by the workflow sort together."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a Z, the format Step Functions uses for EnteredTime."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def now_iso() -> str:
     return iso(now())
+
+
+def parse_iso(text: str) -> datetime:
+    """Reads both our format and the workflow's (moto writes EnteredTime as +00:00 with microseconds)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,13 +1,13 @@
 """The domain's types: what a channel posts, what a case is, and what the workflow carries."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class CaseStatus(str, Enum):
+class CaseStatus(StrEnum):
     RECEIVED = "RECEIVED"
     AWAITING_REVIEW = "AWAITING_REVIEW"
     AWAITING_CUSTOMER = "AWAITING_CUSTOMER"

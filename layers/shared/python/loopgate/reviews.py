@@ -13,10 +13,14 @@ from .links import task_id_for
 from .models import CaseStatus, Plan, ReviewDecision
 
 OPTIONS = [
-    {"action": "approve", "does": "Accept the proposal as it stands; the workflow goes on (customer step or execution)."},
-    {"action": "modify", "does": "Edit the proposal before it is committed; needs a reason; recorded in the override log."},
-    {"action": "reject", "does": "Refuse the proposal and close the case as REJECTED; needs a reason; recorded in the override log."},
-    {"action": "escalate", "does": "Hand the case to the senior queue; needs a reason; recorded in the override log."},
+    {"action": "approve",
+     "does": "Accept the proposal as it stands; the workflow goes on (customer step or execution)."},
+    {"action": "modify",
+     "does": "Edit the proposal before it is committed; needs a reason; recorded in the override log."},
+    {"action": "reject",
+     "does": "Refuse the proposal and close the case as REJECTED; needs a reason; recorded in the override log."},
+    {"action": "escalate",
+     "does": "Hand the case to the senior queue; needs a reason; recorded in the override log."},
 ]
 
 

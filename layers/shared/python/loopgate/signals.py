@@ -1,8 +1,9 @@
 """Judgement signals: named, typed values with a short explanation, computed from a case."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .journeys import Journey
 

@@ -1,0 +1,46 @@
+# Loopgate: `make dev` serves the local stack, `make test` runs every check. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+
+.PHONY: dev test lint unit integration e2e browser clean
+
+$(STAMP): requirements-dev.txt layers/shared/requirements.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+## dev: serve the local stack on 127.0.0.1:$(PORT) (moto, the real state machine, the real handlers)
+dev: $(STAMP)
+	PORT=$(PORT) $(PY) -m local
+
+## test: lint the template, the ASL and the code, then unit, integration and browser tests
+test: $(STAMP) lint browser
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check .
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+e2e: $(STAMP) browser
+	$(PY) -m pytest tests/e2e
+
+# Playwright drives Debian's chromium; its own browser download does not work on these machines.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

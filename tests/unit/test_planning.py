@@ -1,0 +1,76 @@
+"""The workflow's decisions in Python: what comes after each decision, answer and timeout."""
+import pytest
+
+from loopgate.models import Limits, Outcome, Plan
+from loopgate.overrides import field_diff
+from loopgate.planning import next_plan
+
+CASE = {"caseId": "case-1", "journey": "contract_change", "customer": {"id": "c-1"},
+        "proposal": {"plan": "Plus 50", "price": 39.9}, "rule": "low-confidence",
+        "signals": {"confidence": {"value": 0.6}}}
+
+
+def plan(**changes) -> Plan:
+    base = Plan(journey="contract_change", next="review", queue="reviewers", seniorQueue="senior", priority=4,
+                customer=True, limits=Limits(reviewSeconds=60, seniorSeconds=120, customerSeconds=600))
+    return base.model_copy(update=changes)
+
+
+def reviewer(action, **more) -> Outcome:
+    return Outcome.model_validate({"actor": {"kind": "reviewer", "id": "ana"}, "action": action,
+                                   "taskId": "t-1", **more})
+
+
+def test_approval_goes_to_the_customer_when_the_route_says_so():
+    after = next_plan(plan(), reviewer("approve"), CASE)
+    assert (after.plan.next, after.plan.customer, after.override) == ("customer", False, None)
+
+
+def test_approval_without_customer_step_executes_with_the_event():
+    after = next_plan(plan(customer=False), reviewer("approve"), CASE)
+    assert after.plan.next == "execute"
+    assert after.plan.event == {"caseId": "case-1", "journey": "contract_change", "proposal": CASE["proposal"],
+                                "decidedBy": "reviewer:ana", "customerId": "c-1"}
+
+
+def test_modify_logs_the_diff_and_reason():
+    edited = {"plan": "Plus 50", "price": 34.9}
+    after = next_plan(plan(), reviewer("modify", proposal=edited, reason="discount"), CASE)
+    assert after.case_changes == {"proposal": edited}
+    assert after.override["diff"] == [{"field": "price", "from": 39.9, "to": 34.9}]
+    assert after.override["reason"] == "discount" and after.override["rule"] == "low-confidence"
+    assert after.override["signals"] == CASE["signals"]
+
+
+def test_reject_and_escalate_are_departures():
+    assert next_plan(plan(), reviewer("reject", reason="x"), CASE).plan.next == "reject"
+    escalated = next_plan(plan(), reviewer("escalate", reason="x"), CASE)
+    assert (escalated.plan.queue, escalated.plan.limits.reviewSeconds) == ("senior", 120)
+    assert escalated.override["kind"] == "reviewer_escalate"
+
+
+def test_review_timeouts_escalate_once_then_alert():
+    timeout = Outcome(Error="States.Timeout")
+    first = next_plan(plan(), timeout, CASE)
+    assert (first.plan.next, first.plan.queue, first.plan.escalated) == ("review", "senior", True)
+    second = next_plan(first.plan, timeout, CASE)
+    assert second.plan.next == "alert"
+    third = next_plan(second.plan, timeout, CASE)
+    assert third.plan.next == "alert"
+
+
+def test_a_silent_customer_goes_to_a_person():
+    after = next_plan(plan(next="customer"), Outcome(Error="States.Timeout"), CASE)
+    assert (after.plan.next, after.plan.reason, after.plan.customer) == ("review", "customer_no_answer", False)
+
+
+@pytest.mark.parametrize("response, step", [("confirm", "execute"), ("reject", "reject"), ("human", "review")])
+def test_customer_answers(response, step):
+    outcome = Outcome.model_validate({"actor": {"kind": "customer"}, "response": response})
+    assert next_plan(plan(next="customer", customer=False), outcome, CASE).plan.next == step
+
+
+def test_field_diff_walks_nested_fields():
+    assert field_diff({"a": {"b": 1, "c": 2}, "d": 1}, {"a": {"b": 1, "c": 3}, "e": 2}) == [
+        {"field": "a.c", "from": 2, "to": 3}, {"field": "d", "from": 1, "to": None},
+        {"field": "e", "from": None, "to": 2}]

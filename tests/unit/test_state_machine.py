@@ -1,0 +1,84 @@
+"""The ASL itself: targets exist, substitutions are declared, every task and wait ends with a person."""
+import json
+import re
+
+import pytest
+from cfnlint import api as cfn_lint
+
+from local.template import ROOT, load_template
+
+ASL_PATH = ROOT / "statemachines" / "case.asl.json"
+ASL = json.loads(ASL_PATH.read_text())
+STATES = ASL["States"]
+TEMPLATE = load_template()
+MACHINE = TEMPLATE["Resources"]["CaseStateMachine"]["Properties"]
+
+
+def targets(state: dict) -> list[str]:
+    found = [state.get("Next"), state.get("Default")]
+    found += [c["Next"] for c in state.get("Choices", [])]
+    found += [c["Next"] for c in state.get("Catch", [])]
+    return [t for t in found if t]
+
+
+def test_every_transition_names_an_existing_state():
+    assert ASL["StartAt"] in STATES
+    for name, state in STATES.items():
+        for target in targets(state):
+            assert target in STATES, f"{name} -> {target}: no such state"
+
+
+def test_every_state_is_reachable():
+    seen, todo = set(), [ASL["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += targets(STATES[name])
+    assert set(STATES) - seen == set()
+
+
+def test_substitutions_are_declared_in_the_template_and_used():
+    used = set(re.findall(r"\$\{(\w+)\}", ASL_PATH.read_text()))
+    declared = set(MACHINE["DefinitionSubstitutions"])
+    assert used - declared == set(), "used in the ASL but not declared in template.yaml"
+    assert declared - used == set(), "declared in template.yaml but never used"
+
+
+@pytest.mark.parametrize("name", [n for n, s in STATES.items() if s["Type"] == "Task"])
+def test_every_task_retries_and_catches(name):
+    state = STATES[name]
+    assert state.get("Retry"), f"{name} has no Retry"
+    catch_all = [c for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]]
+    assert catch_all, f"{name} has no Catch for States.ALL"
+
+
+@pytest.mark.parametrize("name", [n for n, s in STATES.items() if s.get("Resource", "").endswith(".waitForTaskToken")])
+def test_every_wait_has_a_timeout_that_leads_to_a_person(name):
+    state = STATES[name]
+    assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state
+    caught = {e for c in state["Catch"] for e in c["ErrorEquals"]}
+    # moto reports heartbeat expiry as States.Timeout, AWS as States.HeartbeatTimeout: catch both.
+    assert {"States.Timeout", "States.HeartbeatTimeout"} <= caught
+    timeout_next = next(c["Next"] for c in state["Catch"] if "States.Timeout" in c["ErrorEquals"])
+    assert timeout_next == "RecordOutcome"  # which escalates, alerts or hands over to a reviewer
+
+
+def test_no_failure_path_ends_without_alerting_someone():
+    fails = [n for n, s in STATES.items() if s["Type"] == "Fail"]
+    for name, state in STATES.items():
+        for target in targets(state):
+            if target in fails:
+                assert state["Resource"].endswith("sns:publish"), f"{name} fails without alerting"
+
+
+def test_the_definition_passes_cfn_lint_as_a_plain_state_machine():
+    """cfn-lint does not check the ASL of a Serverless::StateMachine; as StepFunctions::StateMachine it does."""
+    definition = ASL_PATH.read_text()
+    for key in MACHINE["DefinitionSubstitutions"]:
+        definition = definition.replace("${" + key + "}", f"arn:aws:lambda:us-east-1:123456789012:function:{key}")
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Machine": {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/r", "Definition": json.loads(definition)}}}}
+    matches = cfn_lint.lint(json.dumps(template), config=cfn_lint.ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []

@@ -1,0 +1,41 @@
+"""template.yaml: least privilege, and what the local engine reads from it."""
+import json
+
+from local.template import Template, load_template
+
+TEMPLATE = load_template()
+
+
+def policies():
+    for logical_id, resource in TEMPLATE["Resources"].items():
+        for policy in resource.get("Properties", {}).get("Policies", []) or []:
+            yield logical_id, policy
+
+
+def test_no_broad_grants():
+    for logical_id, policy in policies():
+        text = json.dumps(policy)
+        assert "FullAccess" not in text, logical_id
+        assert '"states:*"' not in text and '"dynamodb:*"' not in text, logical_id
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if statement.get("Resource") == "*":
+                # Publishing an SMS straight to a phone number has no ARN to scope to.
+                assert statement["Action"] == "sns:Publish", logical_id
+
+
+def test_routes_carry_the_auth_of_the_contract():
+    routes = {(r.method, r.path): r for f in Template(TEMPLATE).functions().values() for r in f.routes}
+    assert routes[("POST", "/cases")].api_key_required and not routes[("POST", "/cases")].authorizer
+    assert routes[("GET", "/cases/{caseId}")].api_key_required
+    for key in [("GET", "/reviews"), ("GET", "/reviews/{taskId}"), ("POST", "/reviews/{taskId}/decision")]:
+        assert routes[key].authorizer == "ReviewerAuthorizer" and not routes[key].api_key_required
+    for key in [("GET", "/c/{linkId}"), ("POST", "/c/{linkId}")]:
+        assert not routes[key].authorizer and not routes[key].api_key_required
+
+
+def test_tables_are_on_demand_with_recovery():
+    tables = [r for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) == 3
+    for table in tables:
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
