@@ -27,12 +27,21 @@ _SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referre
 
 
 def _wants_json() -> bool:
+    """Browsers get pages; API clients (Accept or Content-Type JSON) get JSON."""
     accept = app.current_event.headers.get("Accept") or ""
-    return "application/json" in accept and "text/html" not in accept
+    if "text/html" in accept:
+        return False
+    content_type = app.current_event.headers.get("Content-Type") or ""
+    return "application/json" in accept or "application/json" in content_type
 
 
 def _html(status: int, body: str) -> Response:
     return Response(status_code=status, content_type=content_types.TEXT_HTML, body=body, headers=_SECURITY_HEADERS)
+
+
+def _unusable(exc: Exception) -> Response:
+    gone = isinstance(exc, Gone)
+    return _html(410 if gone else 404, message_page(None, "gone" if gone else "unknown"))
 
 
 def _reply_from_request() -> CustomerAnswer:
@@ -40,7 +49,9 @@ def _reply_from_request() -> CustomerAnswer:
     try:
         if "application/x-www-form-urlencoded" in content_type:
             form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
-            return CustomerAnswer.model_validate(form)
+            fields = {k.removeprefix("fields."): v for k, v in form.items() if k.startswith("fields.")}
+            answer_form = {k: v for k, v in form.items() if not k.startswith("fields.") and k != "csrf"}
+            return CustomerAnswer.model_validate({**answer_form, **({"fields": fields} if fields else {})})
         return CustomerAnswer.model_validate(app.current_event.json_body or {})
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -57,8 +68,7 @@ def get_page(linkId: str):
     except (Gone, NotFound) as exc:
         if _wants_json():
             raise
-        return _html(410 if isinstance(exc, Gone) else 404, message_page(None, "gone" if isinstance(exc, Gone)
-                                                                          else "unknown"))
+        return _unusable(exc)
     if _wants_json():
         return json_response(200, view)
     return _html(200, customer_page(view))
@@ -66,14 +76,17 @@ def get_page(linkId: str):
 
 @app.post("/c/<linkId>")
 def post_answer(linkId: str):
-    reply = _reply_from_request()
     try:
+        reply = _reply_from_request()
         result = answer(case_store(), workflow(), linkId, reply)
     except (Gone, NotFound) as exc:
         if _wants_json():
             raise
-        return _html(410 if isinstance(exc, Gone) else 404, message_page(None, "gone" if isinstance(exc, Gone)
-                                                                          else "unknown"))
+        return _unusable(exc)
+    except InvalidInput as exc:
+        if _wants_json():
+            raise
+        return _html(400, customer_page(customer_view(case_store(), linkId), errors={exc.field: exc.message}))
     logger.info("customer answered", extra={"caseId": result["caseId"], "response": reply.response})
     metrics.add_metric(name="CustomerAnswers", unit=MetricUnit.Count, value=1)
     if _wants_json():

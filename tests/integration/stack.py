@@ -90,12 +90,12 @@ class Stack:
     def outbox(self) -> list[dict]:
         return requests.get(f"{self.url}/_local/outbox", timeout=10).json()["items"]
 
-    def link_for(self, recipient: str, timeout: float = 30) -> str:
+    def link_for(self, recipient: str, timeout: float = 30, newer_than: str | None = None) -> str:
         """The newest customer link sent to `recipient` (email address or phone number)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             links = [m["links"][0] for m in self.outbox() if m["recipient"] == recipient and m["links"]]
-            if links:
+            if links and links[-1] != newer_than:
                 return links[-1]
             time.sleep(0.05)
         raise AssertionError(f"nothing sent to {recipient}")

@@ -15,7 +15,13 @@ from .messages import customer_message
 from .models import CaseStatus, CustomerAnswer, Plan
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay readable (410, not 404) this long
-ALLOWED = {"confirm": {"confirm", "reject", "human"}}
+# What each kind of request lets the customer answer; "human" is always there.
+ALLOWED = {
+    "confirm": ("confirm", "reject", "human"),
+    "choose": ("choose", "human"),
+    "provide": ("provide", "human"),
+    "correct": ("confirm", "correct", "human"),
+}
 
 
 def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: dict[str, Any],
@@ -27,7 +33,7 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     valid_until = int(time.time()) + plan.limits.customerSeconds
     store.put_link({
         "linkHash": link_hash(link_id), "caseId": case["caseId"], "journey": journey.name,
-        "kind": journey.customerStep.kind, "taskToken": task_token, "createdAt": now_iso(),
+        "kind": plan.ask, "taskToken": task_token, "createdAt": now_iso(),
         "validUntil": valid_until, "expiresAt": valid_until + RETENTION_SECONDS,
     })
     customer = case["customer"]
@@ -37,7 +43,7 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message)
     store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
     store.append_event(case["caseId"], "customer_asked",
-                       f"Asked the customer to {journey.customerStep.kind} by {delivery.channel}",
+                       f"Asked the customer to {plan.ask} by {delivery.channel}",
                        detail={"channel": delivery.channel, "attempts": delivery.attempts})
     return {"channel": delivery.channel}
 
@@ -62,17 +68,88 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
     case = store.get_case(link["caseId"])
     journey = get_journey(case["journey"])
     locale = case["customer"].get("locale", "en")
-    return {"caseId": case["caseId"], "journey": journey.name, "kind": link["kind"],
+    view = {"caseId": case["caseId"], "journey": journey.name, "kind": link["kind"],
             "title": _title(journey, locale), "locale": locale, "name": case["customer"].get("name"),
-            "proposal": case["proposal"], "responses": sorted(ALLOWED.get(link["kind"], {"human"})),
-            "validUntil": link["validUntil"]}
+            "proposal": {k: v for k, v in case["proposal"].items() if k not in ("options", "chosen")},
+            "responses": list(ALLOWED[link["kind"]]), "validUntil": link["validUntil"]}
+    if link["kind"] == "choose":
+        view["options"] = [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
+    if link["kind"] == "provide":
+        view["fields"] = [{"name": name, "label": spec.label or name, "type": spec.type,
+                           "required": name in journey.payload.required, "value": case["payload"].get(name)}
+                          for name, spec in journey.payload.properties.items()
+                          if name in journey.customerStep.fields]
+    if link["kind"] == "correct":
+        view["extracted"] = case["payload"].get("extracted", {})
+    return view
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    """Form posts carry strings; the journey's schema says what the field is."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text.replace(",", "."))
+        if kind == "boolean":
+            return text.lower() in ("true", "yes", "on", "1", "ja")
+    except ValueError:
+        return value
+    return text
+
+
+def coerce_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> CustomerAnswer:
+    if not reply.fields:
+        return reply
+    if kind == "provide":
+        spec = get_journey(case["journey"]).payload.properties
+        fields = {k: _coerce(v, spec[k].type) if k in spec else v for k, v in reply.fields.items()}
+    elif kind == "correct":
+        extracted = case["payload"].get("extracted", {})
+        types = {bool: "boolean", int: "integer", float: "number"}
+        fields = {k: _coerce(v, types.get(type(extracted.get(k)), "string")) for k, v in reply.fields.items()}
+    else:
+        return reply
+    return reply.model_copy(update={"fields": fields})
+
+
+def check_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> None:
+    """Raises InvalidInput naming the field the customer must fix."""
+    if reply.response not in ALLOWED[kind]:
+        raise InvalidInput("response", f"must be one of {', '.join(ALLOWED[kind])}")
+    if reply.response == "choose":
+        ids = [str(o.get("id")) for o in case["proposal"].get("options", []) if isinstance(o, dict)]
+        if reply.option not in ids:
+            raise InvalidInput("option", f"must be one of {', '.join(ids)}")
+    if reply.response == "provide":
+        journey = get_journey(case["journey"])
+        fields = reply.fields or {}
+        unknown = sorted(set(fields) - set(journey.customerStep.fields))
+        if unknown:
+            raise InvalidInput(f"fields.{unknown[0]}", "is not asked for here")
+        journey.check_payload(fields, prefix="fields")
+        for name in journey.customerStep.fields:
+            if name in journey.payload.required and fields.get(name, case["payload"].get(name)) in (None, ""):
+                raise InvalidInput(f"fields.{name}", "is required")
+    if reply.response == "correct":
+        extracted = case["payload"].get("extracted", {})
+        fields = reply.fields or {}
+        unknown = sorted(set(fields) - set(extracted))
+        if unknown:
+            raise InvalidInput(f"fields.{unknown[0]}", "is not part of the extracted data")
+        if not fields or all(extracted.get(k) == v for k, v in fields.items()):
+            raise InvalidInput("fields", "no correction: confirm instead")
 
 
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
     digest = link_hash(link_id)
     link = _live_link(store, link_id)
-    if reply.response not in ALLOWED.get(link["kind"], {"human"}):
-        raise InvalidInput("response", f"must be one of {sorted(ALLOWED.get(link['kind'], {'human'}))}")
+    case = store.get_case(link["caseId"])
+    reply = coerce_reply(link["kind"], reply, case)
+    check_reply(link["kind"], reply, case)
     record = reply.model_dump(exclude_none=True)
     if not store.use_link(digest, int(time.time()), record):
         raise Gone("this link was already used or has expired")

@@ -37,11 +37,30 @@ class Condition(BaseModel):
             raise ValueError(f"condition on signal '{self.signal}' needs an op")
         return self
 
+    def children(self) -> list[Condition]:
+        return (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
+
     def signal_names(self) -> set[str]:
         if self.signal is not None:
             return {self.signal}
-        children = (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
-        return set().union(*(c.signal_names() for c in children)) if children else set()
+        return set().union(*(c.signal_names() for c in self.children()))
+
+    def threshold_names(self) -> set[str]:
+        """Values written "$name" refer to the journey's thresholds."""
+        if self.signal is not None:
+            return {self.value[1:]} if isinstance(self.value, str) and self.value.startswith("$") else set()
+        return set().union(*(c.threshold_names() for c in self.children()))
+
+
+class LimitsOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviewSeconds: int | None = Field(default=None, gt=0)
+    seniorSeconds: int | None = Field(default=None, gt=0)
+    customerSeconds: int | None = Field(default=None, gt=0)
+
+
+CustomerAsk = Literal["confirm", "choose", "provide", "correct"]
 
 
 class Decision(BaseModel):
@@ -52,6 +71,11 @@ class Decision(BaseModel):
     route: Route
     queue: str | None = None
     priority: int = Field(default=5, ge=1, le=9)
+    ask: CustomerAsk | None = Field(default=None, description="What the customer is asked; the journey's default.")
+    authority: str | None = Field(default=None, description="Authority kind the reviewer needs, e.g. 'refund'.")
+    fourEyes: bool = False
+    auditRate: float | None = Field(default=None, ge=0, le=1)
+    limits: LimitsOverride = Field(default_factory=LimitsOverride)
 
 
 class Rule(Decision):
@@ -77,8 +101,9 @@ class PayloadSchema(BaseModel):
 class CustomerStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["confirm", "choose", "provide", "correct"] = "confirm"
+    kind: CustomerAsk = "confirm"
     title: dict[str, str] = Field(default_factory=dict, description="Per locale: what the customer is asked.")
+    fields: list[str] = Field(default_factory=list, description="Payload fields the customer may provide.")
 
 
 class Queues(BaseModel):
@@ -86,6 +111,7 @@ class Queues(BaseModel):
 
     review: str = "reviewers"
     senior: str = "senior"
+    audit: str = "audit"
 
 
 class Journey(BaseModel):
@@ -95,17 +121,27 @@ class Journey(BaseModel):
     title: str
     description: str = ""
     payload: PayloadSchema = Field(default_factory=PayloadSchema)
+    irreversible: bool = False
+    policyTerms: list[str] = Field(default_factory=list, description="Journey words that need a person (EN, DE).")
     thresholds: dict[str, float] = Field(default_factory=dict)
     rules: list[Rule]
     default: Decision
     customerStep: CustomerStep = Field(default_factory=CustomerStep)
     queues: Queues = Field(default_factory=Queues)
     limits: Limits
+    auditRate: float = Field(default=0.0, ge=0, le=1, description="Share of automatic cases audited afterwards.")
+    rejectReasons: list[str] = Field(default_factory=lambda: ["wrong_proposal", "policy", "fraud", "other"])
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review
 
-    def check_payload(self, payload: dict[str, Any]) -> None:
+    def limits_for(self, decision: Decision) -> Limits:
+        return self.limits.model_copy(update=decision.limits.model_dump(exclude_none=True))
+
+    def audit_rate_for(self, decision: Decision) -> float:
+        return self.auditRate if decision.auditRate is None else decision.auditRate
+
+    def check_payload(self, payload: dict[str, Any], prefix: str = "payload") -> None:
         """Raises InvalidInput naming the first payload field that breaks the journey's schema."""
         python_types = {"string": str, "number": (int, float), "integer": int, "boolean": bool,
                         "object": dict, "array": list}
@@ -114,7 +150,7 @@ class Journey(BaseModel):
                 value = payload[name]
                 wrong_bool = isinstance(value, bool) and spec.type in ("number", "integer")
                 if wrong_bool or not isinstance(value, python_types[spec.type]):
-                    raise InvalidInput(f"payload.{name}", f"must be {spec.type}")
+                    raise InvalidInput(f"{prefix}.{name}", f"must be {spec.type}")
 
 
 def _known_signals() -> set[str]:
@@ -138,6 +174,10 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
             raise JourneyDefinitionError(
                 f"{source}: rules.{index}.when: unknown signal {sorted(unknown)[0]!r}"
                 f" (known: {', '.join(sorted(known))})")
+        missing = rule.when.threshold_names() - set(journey.thresholds)
+        if missing:
+            raise JourneyDefinitionError(
+                f"{source}: rules.{index}.when: threshold {sorted(missing)[0]!r} is not in thresholds")
     if source.endswith(".json") and Path(source).stem != journey.name:
         raise JourneyDefinitionError(f"{source}: name: must match the file name ({Path(source).stem!r})")
     return journey

@@ -79,6 +79,12 @@ class Plan(BaseModel):
     limits: Limits
     proposal: dict[str, Any] | None = None
     event: dict[str, Any] | None = None
+    ask: Literal["confirm", "choose", "provide", "correct"] = "confirm"
+    authority: str | None = None
+    fourEyes: bool = False
+    approvals: list[str] = Field(default_factory=list)
+    audit: bool = False
+    auditQueue: str = "audit"
 
 
 class Actor(BaseModel):
@@ -104,7 +110,7 @@ class CustomerAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    response: Literal["confirm", "reject", "choose", "provide", "human"]
+    response: Literal["confirm", "reject", "choose", "provide", "correct", "human"]
     option: str | None = Field(default=None, max_length=200)
     fields: dict[str, Any] | None = None
     comment: str | None = Field(default=None, max_length=2000)
@@ -117,7 +123,9 @@ class Outcome(BaseModel):
 
     actor: Actor | None = None
     action: str | None = None  # reviewer: approve | modify | reject | escalate
-    response: str | None = None  # customer: confirm | reject | human | ...
+    response: str | None = None  # customer: confirm | reject | choose | provide | correct | human
+    option: str | None = None
+    fields: dict[str, Any] | None = None
     proposal: dict[str, Any] | None = None
     reason: str | None = None
     comment: str | None = None

@@ -8,6 +8,7 @@ from .journeys import Journey
 from .models import Limits, Outcome, Plan
 from .overrides import override_record
 from .routing import Routing
+from .sampling import audit_selected
 
 _FIRST_STEP = {"auto": "execute", "customer": "customer", "human": "review", "human_then_customer": "review"}
 
@@ -29,13 +30,17 @@ def approved_event(case: dict[str, Any], proposal: dict[str, Any], decided_by: s
 
 
 def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan:
-    route = routing.decision.route
+    decision = routing.decision
+    route = decision.route
     proposal = case["proposal"]
     return Plan(
         journey=journey.name, next=_FIRST_STEP[route], queue=routing.queue,
-        seniorQueue=journey.queues.senior, priority=routing.decision.priority,
-        customer=route == "human_then_customer", limits=journey.limits, proposal=proposal,
-        event=approved_event(case, proposal, "automation") if route == "auto" else None)
+        seniorQueue=journey.queues.senior, priority=decision.priority,
+        customer=route == "human_then_customer", limits=journey.limits_for(decision), proposal=proposal,
+        event=approved_event(case, proposal, "automation") if route == "auto" else None,
+        ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,
+        audit=route == "auto" and audit_selected(case["caseId"], journey.audit_rate_for(decision)),
+        auditQueue=journey.queues.audit)
 
 
 def fallback_limits() -> Limits:
@@ -104,10 +109,35 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
 
 def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
     response = outcome.response
-    event = _event(f"customer_{response}", f"The customer chose {response}", "customer",
-                   comment=outcome.comment)
+    fields = outcome.fields or {}
+    event = _event(f"customer_{response}", _CUSTOMER_SAID.get(response, f"The customer chose {response}"),
+                   "customer", comment=outcome.comment, option=outcome.option,
+                   fields=sorted(fields) or None)
     if response == "confirm":
-        return Transition(_go_ahead(plan, case, case["proposal"], "customer"), events=[event])
+        proposal = case["proposal"]
+        if plan.ask == "correct":
+            proposal = {**proposal, "extracted": case["payload"].get("extracted", {})}
+        return Transition(_go_ahead(plan, case, proposal, "customer"), case_changes={"proposal": proposal},
+                          events=[event])
+    if response == "choose":
+        options = {str(o.get("id")): o for o in case["proposal"].get("options", []) if isinstance(o, dict)}
+        chosen = {**case["proposal"], "chosen": options[outcome.option]}
+        return Transition(_go_ahead(plan, case, chosen, "customer"), case_changes={"proposal": chosen},
+                          events=[event])
+    if response == "provide":
+        payload = {**case["payload"], **fields}
+        return Transition(plan.model_copy(update={"next": "rescore"}), case_changes={"payload": payload},
+                          events=[event])
+    if response == "correct":
+        extracted = case["payload"].get("extracted", {})
+        corrected = {**extracted, **fields}
+        proposal = {**case["proposal"], "extracted": corrected}
+        correction = override_record(kind="customer_correction", case=case, actor_id="customer",
+                                     decision="correct", proposal=extracted, decided=corrected,
+                                     reason="customer correction", comment=outcome.comment)
+        return Transition(_go_ahead(plan, case, proposal, "customer"),
+                          case_changes={"proposal": proposal, "payload": {**case["payload"], "extracted": corrected}},
+                          events=[event], override=correction)
     if response == "reject":
         return Transition(plan.model_copy(update={"next": "reject"}), events=[event])
     if response == "human":
@@ -115,6 +145,13 @@ def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                                          "reason": "customer_asked_for_person"})
         return Transition(review, events=[event])
     raise ValueError(f"unknown customer response {response!r}")
+
+
+_CUSTOMER_SAID = {
+    "confirm": "The customer confirmed", "reject": "The customer declined",
+    "choose": "The customer chose an option", "provide": "The customer provided the missing information",
+    "correct": "The customer corrected the extracted data", "human": "The customer asked to talk to a person",
+}
 
 
 def next_plan(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:

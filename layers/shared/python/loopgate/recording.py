@@ -23,4 +23,5 @@ def record_outcome(store: CaseStore, state: dict[str, Any]) -> dict[str, Any]:
     for event in transition.events:
         store.append_event(case["caseId"], event["type"], event["summary"], actor=event["actor"],
                            detail=event["detail"])
-    return {"caseId": case["caseId"], "plan": transition.plan.model_dump()}
+    plan = transition.plan.model_copy(update={"journey": case["journey"]})
+    return {"caseId": case["caseId"], "plan": plan.model_dump()}

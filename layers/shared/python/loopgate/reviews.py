@@ -11,6 +11,7 @@ from .errors import Conflict, Forbidden, InvalidInput
 from .http import Caller
 from .links import task_id_for
 from .models import CaseStatus, Plan, ReviewDecision
+from .overrides import override_record
 
 OPTIONS = [
     {"action": "approve",
@@ -34,7 +35,7 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
         "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "queue": plan.queue,
         "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(created + timedelta(seconds=plan.limits.reviewSeconds)),
-        "reason": plan.reason, "escalated": plan.escalated, "taskToken": task_token,
+        "reason": plan.reason, "escalated": plan.escalated, "taskToken": task_token, "kind": "review",
     }
     if not store.put_task(task):
         return {"taskId": task_id, "created": False}
@@ -50,7 +51,8 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
 
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
-    keys = ("taskId", "caseId", "journey", "queue", "priority", "status", "createdAt", "dueAt", "reason", "escalated")
+    keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
+            "escalated")
     return {k: task.get(k) for k in keys}
 
 
@@ -78,7 +80,7 @@ def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any
                   "confidence": case["ai"]["confidence"], "draft": case["ai"].get("draft")},
         "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
                 "signals": case.get("signals", {})},
-        "options": OPTIONS,
+        "options": AUDIT_OPTIONS if task.get("kind") == "audit" else OPTIONS,
     }
 
 
@@ -92,10 +94,45 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any]) -> None:
         raise InvalidInput("reason", f"is required to {decision.action}: say why you depart from the proposal")
 
 
+AUDIT_OPTIONS = [
+    {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
+    {"action": "reject",
+     "does": "Disagree: the automation should not have done this; needs a reason; logged as an audit disagreement."},
+    {"action": "modify",
+     "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
+]
+
+
+def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: dict[str, Any],
+                 decision: ReviewDecision) -> dict[str, Any]:
+    """An audit after the fact: nothing waits on it, so it is recorded here, not handed to the workflow."""
+    if decision.action == "escalate":
+        raise InvalidInput("action", "an audit is agreed (approve) or disagreed (reject, modify)")
+    check_decision(decision, case["proposal"])
+    record = decision.model_dump(exclude_none=True)
+    if task["status"] != "OPEN" or not store.close_task(task["taskId"], "DECIDED", {"decision": record,
+                                                                                    "decidedBy": caller.sub}):
+        raise Conflict(f"task {task['taskId']} is no longer open")
+    if decision.action == "approve":
+        store.append_event(case["caseId"], "audit_agreed", f"Auditor {caller.name} agreed with the automation",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    else:
+        store.append_override(override_record(
+            kind="audit_disagreement", case=case, actor_id=caller.sub, decision=decision.action,
+            proposal=case["proposal"], decided=decision.proposal, reason=decision.reason,
+            comment=decision.comment, task_id=task["taskId"]))
+        store.append_event(case["caseId"], "audit_disagreed",
+                           f"Auditor {caller.name} disagreed with the automation: {decision.reason}",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
+
+
 def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
            decision: ReviewDecision) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     case = store.get_case(task["caseId"])
+    if task.get("kind") == "audit":
+        return decide_audit(store, caller, task, case, decision)
     check_decision(decision, case["proposal"])
     record = decision.model_dump(exclude_none=True)
     if task["status"] != "OPEN" or not store.close_task(task_id, "DECIDED", {"decision": record,

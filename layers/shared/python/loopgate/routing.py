@@ -30,38 +30,40 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return False
 
 
-def evaluate(condition: Condition, signals: dict[str, Signal], rule: str) -> tuple[bool, list[Reason]]:
+def evaluate(condition: Condition, signals: dict[str, Signal], rule: str,
+             thresholds: dict[str, float] | None = None) -> tuple[bool, list[Reason]]:
     """Whether the condition holds, and the leaf comparisons that made it hold, as reasons."""
     if condition.signal is not None:
         signal = signals[condition.signal]
-        held = _compare(condition.op, signal.value, condition.value)
-        if isinstance(condition.value, bool):
-            text = f"{signal.explanation}"
+        threshold = condition.value
+        if isinstance(threshold, str) and threshold.startswith("$"):
+            threshold = (thresholds or {})[threshold[1:]]
+        held = _compare(condition.op, signal.value, threshold)
+        if isinstance(threshold, bool):
+            text = signal.explanation
         else:
-            text = f"{signal.explanation} ({_WORDS[condition.op]} {condition.value})"
+            text = f"{signal.explanation} ({_WORDS[condition.op]} {threshold})"
         return held, [Reason(rule=rule, signal=signal.name, value=signal.value,
-                             threshold=condition.value, text=text)] if held else []
+                             threshold=threshold, text=text)] if held else []
     if condition.all is not None:
         reasons: list[Reason] = []
         for child in condition.all:
-            held, why = evaluate(child, signals, rule)
+            held, why = evaluate(child, signals, rule, thresholds)
             if not held:
                 return False, []
             reasons += why
         return True, reasons
     if condition.any is not None:
-        for child in condition.any:
-            held, why = evaluate(child, signals, rule)
-            if held:
-                return True, why
-        return False, []
-    held, _ = evaluate(condition.not_, signals, rule)
+        # Every alternative that holds is named, not just the first.
+        results = [evaluate(child, signals, rule, thresholds) for child in condition.any]
+        return any(held for held, _ in results), [r for held, why in results if held for r in why]
+    held, _ = evaluate(condition.not_, signals, rule, thresholds)
     return (not held), []
 
 
 def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
     for rule in journey.rules:
-        held, reasons = evaluate(rule.when, signals, rule.name)
+        held, reasons = evaluate(rule.when, signals, rule.name, journey.thresholds)
         if held:
             lead = Reason(rule=rule.name, text=rule.explain)
             return Routing(rule.name, rule, journey.queue_for(rule), [lead, *reasons])

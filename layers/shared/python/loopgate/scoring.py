@@ -1,19 +1,25 @@
 """The score step: signals, the journey's first matching rule, reasons stored on the case, the plan."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from .adapters.dynamo import CaseStore
+from .clock import iso, now
 from .journeys import get_journey
 from .planning import first_plan
 from .routing import route_case
 from .signals import CaseFacts, compute_signals
 
+REPEAT_WINDOW_DAYS = 30
+
 
 def score_case(store: CaseStore, case_id: str) -> dict[str, Any]:
     case = store.get_case(case_id)
     journey = get_journey(case["journey"])
-    facts = CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"])
+    since = iso(now() - timedelta(days=REPEAT_WINDOW_DAYS))
+    earlier = store.count_recent_cases(case["customer"]["id"], journey.name, since) - 1  # not this case
+    facts = CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"], prior_contacts=max(0, earlier))
     signals = compute_signals(facts, journey)
     routing = route_case(journey, signals)
     reasons = [r.model_dump() for r in routing.reasons]

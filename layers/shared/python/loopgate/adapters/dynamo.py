@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ..clock import now_iso
@@ -46,7 +46,8 @@ class CaseStore:
 
     # ------------------------------------------------------------ cases
     def create_case(self, case: dict[str, Any]) -> None:
-        item = {"pk": case_pk(case["caseId"]), "sk": CASE_SK, "version": 1, **case}
+        item = {"pk": case_pk(case["caseId"]), "sk": CASE_SK, "version": 1,
+                "customerKey": f"CUSTOMER#{case['customer']['id']}", **case}
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_case(self, case_id: str) -> dict[str, Any]:
@@ -54,6 +55,20 @@ class CaseStore:
         if not item:
             raise NotFound(f"case {case_id} not found")
         return from_item(item)
+
+    def count_recent_cases(self, customer_id: str, journey: str, since: str) -> int:
+        """How many cases this customer opened on this journey since `since` (ByCustomer GSI)."""
+        count, start = 0, None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            page = self.cases.query(
+                IndexName="ByCustomer", Select="COUNT",
+                KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}") & Key("createdAt").gte(since),
+                FilterExpression=Attr("journey").eq(journey), **kwargs)
+            count += page["Count"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return count
 
     def get_case_with_timeline(self, case_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """One Query over the case's partition: the case item and its timeline events, in order."""
