@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from .clock import VirtualClock, install_virtual_clock
 from .template import ROOT, Function, Route, Template, load_template
 from .timescale import install_time_scale
 
@@ -75,6 +76,9 @@ class LocalEngine:
         self._import_lock = threading.Lock()
         self._mock = None
         self._patches: list[tuple[Any, str, Any]] = []
+        self._stopping = threading.Event()
+        self.clock = VirtualClock(lambda: self.time_scale)
+        self._undo_clock: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalEngine:
@@ -89,15 +93,21 @@ class LocalEngine:
         for path in map(str, self.template.layer_paths()):
             if path not in sys.path:
                 sys.path.insert(0, path)
+        self._undo_clock = install_virtual_clock(self.clock)
         self._create_resources()
         self._set_environment()
         self._install_patches()
+        self._start_schedules()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         for owner, name, original in reversed(self._patches):
             setattr(owner, name, original)
         self._patches.clear()
+        if self._undo_clock:
+            self._undo_clock()
+            self._undo_clock = None
         if self._mock:
             self._mock.stop()
             self._mock = None
@@ -253,6 +263,25 @@ class LocalEngine:
                                          (SNSBackend, "publish", publish)):
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
+
+    def _start_schedules(self) -> None:
+        """EventBridge schedules of the template, run on scaled time in daemon threads."""
+        for fn in self.functions.values():
+            for period in fn.schedules:
+                threading.Thread(target=self._run_schedule, args=(fn.logical_id, period), daemon=True,
+                                 name=f"schedule-{fn.logical_id}").start()
+
+    def _run_schedule(self, logical_id: str, period: float) -> None:
+        while not self._stopping.wait(max(period * self.time_scale, 0.05)):
+            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                     "source": "aws.events", "account": self.template.account,
+                     "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.region,
+                     "resources": [f"arn:aws:events:{self.region}:{self.template.account}:rule/{logical_id}"],
+                     "detail": {}}
+            try:
+                self.invoke(logical_id, event)
+            except Exception:  # a failed run is retried at the next tick, as EventBridge would
+                log.exception("scheduled %s failed", logical_id)
 
     # ------------------------------------------------------------------ the workflow
     @property

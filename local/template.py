@@ -60,6 +60,19 @@ class Function:
     code_uri: Path
     environment: dict[str, Any]
     routes: list[Route]
+    schedules: list[float] = field(default_factory=list)  # seconds between scheduled invocations
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> float:
+    """`rate(5 minutes)` in seconds; cron() schedules are not emulated locally."""
+    match = _RATE.match(expression.strip())
+    if not match:
+        raise ValueError(f"the local engine runs rate() schedules only, not {expression!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
 class Template:
@@ -133,8 +146,11 @@ class Template:
         for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-            routes = []
+            routes, schedules = [], []
             for event in props.get("Events", {}).values():
+                if event["Type"] in ("Schedule", "ScheduleV2"):
+                    schedules.append(rate_seconds(event["Properties"].get("Schedule")
+                                                  or event["Properties"]["ScheduleExpression"]))
                 if event["Type"] != "Api":
                     continue
                 ep = event["Properties"]
@@ -147,7 +163,7 @@ class Template:
                     authorizer=None if authorizer in (None, "NONE", "AWS_IAM") else authorizer))
             result[logical_id] = Function(
                 logical_id=logical_id, handler=props.get("Handler", globals_fn.get("Handler")),
-                code_uri=ROOT / props["CodeUri"], environment=env, routes=routes)
+                code_uri=ROOT / props["CodeUri"], environment=env, routes=routes, schedules=schedules)
         return result
 
     def layer_paths(self) -> list[Path]:

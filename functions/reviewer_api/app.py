@@ -1,12 +1,17 @@
-"""Reviewer API (Cognito-authorized): the queue, what a task shows, and the decision."""
+"""Reviewer API (Cognito-authorized): queues, claims, what a task shows, decisions, feedback, the override log."""
+from pathlib import Path
+from typing import Annotated
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.http import caller_of, install_error_handlers, json_response
-from loopgate.models import ReviewDecision
-from loopgate.reviews import decide, list_reviews, review_view
+from loopgate.models import ReviewDecision, ReviewFeedback
+from loopgate.overrides import list_overrides
+from loopgate.reviews import claim, decide, give_feedback, list_reviews, review_view
 from loopgate.runtime import case_store, workflow
 
 logger = Logger()
@@ -15,11 +20,21 @@ metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
 install_error_handlers(app)
 
+CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")
+
+
+@app.get("/console")
+def get_console():
+    """The reviewer console: a static page that signs in with a token and calls this API."""
+    return Response(status_code=200, content_type=content_types.TEXT_HTML, body=CONSOLE,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+
 
 @app.get("/reviews")
 @tracer.capture_method
-def get_reviews():
-    return json_response(200, {"items": list_reviews(case_store(), caller_of(app))})
+def get_reviews(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query()] = None):
+    return json_response(200, list_reviews(case_store(), caller_of(app), limit=limit, cursor=cursor))
 
 
 @app.get("/reviews/<taskId>")
@@ -28,14 +43,38 @@ def get_review(taskId: str):
     return json_response(200, review_view(case_store(), caller_of(app), taskId))
 
 
+@app.post("/reviews/<taskId>/claim")
+@tracer.capture_method
+def post_claim(taskId: str):
+    return json_response(200, claim(case_store(), caller_of(app), taskId))
+
+
 @app.post("/reviews/<taskId>/decision")
 @tracer.capture_method
 def post_decision(taskId: str, decision: ReviewDecision):
     caller = caller_of(app)
     result = decide(case_store(), workflow(), caller, taskId, decision)
-    logger.info("review decided", extra={"taskId": taskId, "action": decision.action, "reviewer": caller.sub})
-    metrics.add_metric(name=f"Review{decision.action.capitalize()}", unit=MetricUnit.Count, value=1)
+    logger.info("review decided", extra={"taskId": taskId, "action": decision.action, "reviewer": caller.sub,
+                                         "status": result["status"]})
+    metrics.add_metric(name="ReviewDecisions", unit=MetricUnit.Count, value=1)
     return json_response(200, result)
+
+
+@app.post("/reviews/<taskId>/feedback")
+@tracer.capture_method
+def post_feedback(taskId: str, feedback: ReviewFeedback):
+    return json_response(200, give_feedback(case_store(), caller_of(app), taskId, feedback))
+
+
+@app.get("/overrides")
+@tracer.capture_method
+def get_overrides(journey: Annotated[str | None, Query()] = None, reviewer: Annotated[str | None, Query()] = None,
+                  start: Annotated[str | None, Query(alias="from")] = None,
+                  end: Annotated[str | None, Query(alias="to")] = None,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Annotated[str | None, Query()] = None):
+    page = list_overrides(case_store(), caller_of(app).groups, journey=journey, reviewer=reviewer, start=start,
+                          end=end, limit=limit, cursor=cursor)
+    return json_response(200, page)
 
 
 @logger.inject_lambda_context

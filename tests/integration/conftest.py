@@ -28,3 +28,11 @@ def _release_moto_threads():
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
     TMP_THREADS.clear()
+
+
+@pytest.fixture
+def unscaled(stack):
+    """Real time for this test: a 15-minute claim lease must not run out in 0.9 s while threads race."""
+    stack.engine.time_scale = 1.0
+    yield
+    stack.engine.time_scale = TIME_SCALE

@@ -47,9 +47,13 @@ def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):
                           where=lambda c: "supervisor_alerted" in [e["type"] for e in c["timeline"]], timeout=20)
     types = [e["type"] for e in case["timeline"]]
     assert types.count("review_escalated") == 1 and "late_decision" in types
+    # Before the limit, the queue was warned once (the scheduled deadline watcher).
+    assert types.index("review_due_soon") < types.index("review_escalated")
+    warnings = [m for m in stack.outbox() if m["channel"] == "topic" and first["taskId"] in m["body"]]
+    assert len(warnings) == 1 and "due soon" in warnings[0]["subject"]
     alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
     assert alerts, "the supervisor topic was not alerted"
 
     latest = stack.task_for(senior, case_id)
-    assert stack.decide(senior, latest["taskId"], {"action": "reject", "reason": "confirmed fraud"}).ok
+    assert stack.decide(senior, latest["taskId"], {"action": "reject", "reason": "fraud"}).ok
     stack.wait_for(case_id, "REJECTED")

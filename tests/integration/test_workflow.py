@@ -94,10 +94,15 @@ def test_reviewer_reject_needs_a_reason_and_is_logged(stack, reviewer):
     task = stack.task_for(reviewer, case_id)
 
     assert stack.decide(reviewer, task["taskId"], {"action": "reject"}).json()["field"] == "reason"
-    assert stack.decide(reviewer, task["taskId"], {"action": "reject", "reason": "contract is cancelled"}).ok
+    not_a_code = stack.decide(reviewer, task["taskId"], {"action": "reject", "reason": "contract is cancelled"})
+    assert not_a_code.status_code == 400 and "wrong_proposal" in not_a_code.json()["error"]
+    assert stack.decide(reviewer, task["taskId"], {"action": "reject", "reason": "wrong_proposal",
+                                                   "comment": "the contract is cancelled"}).ok
 
     case = stack.wait_for(case_id, "REJECTED")
-    assert [o["kind"] for o in case["overrides"]] == ["reviewer_reject"]
+    (override,) = case["overrides"]
+    assert (override["kind"], override["reason"], override["comment"]) == (
+        "reviewer_reject", "wrong_proposal", "the contract is cancelled")
 
 
 def test_a_replayed_decision_is_a_conflict(stack, reviewer):

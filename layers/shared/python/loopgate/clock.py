@@ -1,9 +1,23 @@
 """Time in one format, so that timeline keys written by Lambdas and by the workflow sort together."""
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 
-def now() -> datetime:
+def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# Where the time comes from: the system clock on AWS; the local engine sets its scaled clock here.
+source: Callable[[], datetime] = _utc_now
+
+
+def now() -> datetime:
+    return source()
+
+
+def epoch() -> int:
+    """Seconds since 1970, for expiries compared in DynamoDB conditions."""
+    return int(now().timestamp())
 
 
 def iso(moment: datetime) -> str:

@@ -1,13 +1,12 @@
 """The customer step: a single-use link sent by email or SMS, a page that only renders, an answer that acts."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .adapters.dynamo import CaseStore
 from .adapters.messaging import CustomerMessenger
 from .adapters.workflow import Workflow
-from .clock import now_iso
+from .clock import epoch, now_iso
 from .errors import Conflict, Gone, InvalidInput
 from .journeys import get_journey
 from .links import link_hash, new_link_id
@@ -30,11 +29,11 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     case = store.get_case(state["caseId"])
     journey = get_journey(case["journey"])
     link_id = new_link_id()
-    valid_until = int(time.time()) + plan.limits.customerSeconds
+    valid_until = epoch() + plan.limits.customerSeconds
     store.put_link({
         "linkHash": link_hash(link_id), "caseId": case["caseId"], "journey": journey.name,
-        "kind": plan.ask, "taskToken": task_token, "createdAt": now_iso(),
-        "validUntil": valid_until, "expiresAt": valid_until + RETENTION_SECONDS,
+        "kind": plan.ask, "taskToken": task_token, "fields": plan.askFields, "question": plan.question,
+        "createdAt": now_iso(), "validUntil": valid_until, "expiresAt": valid_until + RETENTION_SECONDS,
     })
     customer = case["customer"]
     message = customer_message(
@@ -57,7 +56,7 @@ def _live_link(store: CaseStore, link_id: str) -> dict[str, Any]:
     link = store.get_link(link_hash(link_id))
     if link.get("usedAt"):
         raise Gone("this link was already used")
-    if link["validUntil"] <= int(time.time()):
+    if link["validUntil"] <= epoch():
         raise Gone("this link has expired")
     return link
 
@@ -75,10 +74,11 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
     if link["kind"] == "choose":
         view["options"] = [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
     if link["kind"] == "provide":
+        view["question"] = link.get("question")
         view["fields"] = [{"name": name, "label": spec.label or name, "type": spec.type,
                            "required": name in journey.payload.required, "value": case["payload"].get(name)}
                           for name, spec in journey.payload.properties.items()
-                          if name in journey.customerStep.fields]
+                          if name in _askable(link, journey)]
     if link["kind"] == "correct":
         view["extracted"] = case["payload"].get("extracted", {})
     return view
@@ -116,8 +116,14 @@ def coerce_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> Cust
     return reply.model_copy(update={"fields": fields})
 
 
-def check_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> None:
+def _askable(link: dict[str, Any], journey) -> list[str]:
+    """The fields a provide request asks for: the reviewer's choice, else the journey's."""
+    return link.get("fields") or journey.customerStep.fields
+
+
+def check_reply(link: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any]) -> None:
     """Raises InvalidInput naming the field the customer must fix."""
+    kind = link["kind"]
     if reply.response not in ALLOWED[kind]:
         raise InvalidInput("response", f"must be one of {', '.join(ALLOWED[kind])}")
     if reply.response == "choose":
@@ -127,12 +133,14 @@ def check_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> None:
     if reply.response == "provide":
         journey = get_journey(case["journey"])
         fields = reply.fields or {}
-        unknown = sorted(set(fields) - set(journey.customerStep.fields))
+        asked = _askable(link, journey)
+        unknown = sorted(set(fields) - set(asked))
         if unknown:
             raise InvalidInput(f"fields.{unknown[0]}", "is not asked for here")
         journey.check_payload(fields, prefix="fields")
-        for name in journey.customerStep.fields:
-            if name in journey.payload.required and fields.get(name, case["payload"].get(name)) in (None, ""):
+        for name in asked:
+            required = name in journey.payload.required or bool(link.get("fields"))
+            if required and fields.get(name, case["payload"].get(name)) in (None, ""):
                 raise InvalidInput(f"fields.{name}", "is required")
     if reply.response == "correct":
         extracted = case["payload"].get("extracted", {})
@@ -149,9 +157,9 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
     link = _live_link(store, link_id)
     case = store.get_case(link["caseId"])
     reply = coerce_reply(link["kind"], reply, case)
-    check_reply(link["kind"], reply, case)
+    check_reply(link, reply, case)
     record = reply.model_dump(exclude_none=True)
-    if not store.use_link(digest, int(time.time()), record):
+    if not store.use_link(digest, epoch(), record):
         raise Gone("this link was already used or has expired")
     try:
         workflow.resume(link["taskToken"], {"actor": {"kind": "customer", "id": None}, **record})

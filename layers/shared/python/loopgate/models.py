@@ -85,6 +85,9 @@ class Plan(BaseModel):
     approvals: list[str] = Field(default_factory=list)
     audit: bool = False
     auditQueue: str = "audit"
+    askFields: list[str] = Field(default_factory=list)
+    question: str | None = None
+    returnTo: Literal["review"] | None = None
 
 
 class Actor(BaseModel):
@@ -99,10 +102,20 @@ class ReviewDecision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["approve", "modify", "reject", "escalate"]
+    action: Literal["approve", "modify", "reject", "escalate", "ask_customer"]
     reason: str | None = Field(default=None, max_length=200)
     comment: str | None = Field(default=None, max_length=2000)
     proposal: dict[str, Any] | None = None
+    fields: list[str] | None = Field(default=None, description="ask_customer: the payload fields to ask for.")
+
+
+class ReviewFeedback(BaseModel):
+    """Thumbs up/down on the AI's suggestion, for the learning loop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class CustomerAnswer(BaseModel):
@@ -125,7 +138,8 @@ class Outcome(BaseModel):
     action: str | None = None  # reviewer: approve | modify | reject | escalate
     response: str | None = None  # customer: confirm | reject | choose | provide | correct | human
     option: str | None = None
-    fields: dict[str, Any] | None = None
+    fields: dict[str, Any] | list[str] | None = None
+    approvedBy: str | None = None
     proposal: dict[str, Any] | None = None
     reason: str | None = None
     comment: str | None = None

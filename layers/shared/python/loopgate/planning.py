@@ -85,12 +85,18 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
     reviewer = outcome.actor.id or "unknown"
     current = case["proposal"]
     action = outcome.action
-    summary = f"Reviewer {reviewer} chose {action}" + (f": {outcome.reason}" if outcome.reason else "")
+    summary = f"Reviewer {outcome.actor.name or reviewer} chose {action}" + (
+        f": {outcome.reason}" if outcome.reason else "")
+    if outcome.approvedBy:
+        summary += f" (second approval by {outcome.approvedBy})"
     event = _event(f"review_{action}", summary, f"reviewer:{reviewer}", taskId=outcome.taskId,
-                   reason=outcome.reason, comment=outcome.comment)
+                   reason=outcome.reason, comment=outcome.comment, approvedBy=outcome.approvedBy)
 
     def departure(decided: dict[str, Any] | None) -> dict[str, Any]:
-        return override_record(kind=f"reviewer_{action}", case=case, actor_id=reviewer, decision=action,
+        kind = f"reviewer_{action}"
+        if action == "modify" and _refuses(current) and not _refuses(decided or {}):
+            kind = "reviewer_overturned_refusal"
+        return override_record(kind=kind, case=case, actor_id=reviewer, decision=action,
                                proposal=current, decided=decided, reason=outcome.reason,
                                comment=outcome.comment, task_id=outcome.taskId)
 
@@ -104,12 +110,24 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
         return Transition(plan.model_copy(update={"next": "reject"}), events=[event], override=departure(None))
     if action == "escalate":
         return Transition(_escalate(plan, "escalated_by_reviewer"), events=[event], override=departure(None))
+    if action == "ask_customer":
+        ask = plan.model_copy(update={"next": "customer", "ask": "provide", "askFields": list(outcome.fields or []),
+                                      "question": outcome.comment, "returnTo": "review"})
+        return Transition(ask, events=[event])
     raise ValueError(f"unknown reviewer action {action!r}")
+
+
+_REFUSALS = {"refuse", "refused", "deny", "denied", "reject", "rejected", "decline", "declined"}
+
+
+def _refuses(proposal: dict[str, Any]) -> bool:
+    """Whether a proposal says no (the AI wanted the request refused)."""
+    return str(proposal.get("decision") or proposal.get("action") or "").lower() in _REFUSALS
 
 
 def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
     response = outcome.response
-    fields = outcome.fields or {}
+    fields = outcome.fields if isinstance(outcome.fields, dict) else {}
     event = _event(f"customer_{response}", _CUSTOMER_SAID.get(response, f"The customer chose {response}"),
                    "customer", comment=outcome.comment, option=outcome.option,
                    fields=sorted(fields) or None)
@@ -126,6 +144,9 @@ def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                           events=[event])
     if response == "provide":
         payload = {**case["payload"], **fields}
+        if plan.returnTo == "review":  # a reviewer asked: the answer goes back to them, not to scoring
+            back = plan.model_copy(update={"next": "review", "returnTo": None, "askFields": [], "question": None})
+            return Transition(back, case_changes={"payload": payload}, events=[event])
         return Transition(plan.model_copy(update={"next": "rescore"}), case_changes={"payload": payload},
                           events=[event])
     if response == "correct":

@@ -1,17 +1,23 @@
-"""Review tasks: opened by the workflow on a task token, listed by queue, decided by a reviewer."""
+"""Review tasks: opened by the workflow on a task token, listed by queue, claimed, decided by a reviewer."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
-from .clock import iso, now
+from .authority import check_authority
+from .clock import epoch, iso, now, now_iso
+from .cursors import decode_cursor, encode_cursor
 from .errors import Conflict, Forbidden, InvalidInput
 from .http import Caller
+from .journeys import get_journey
 from .links import task_id_for
-from .models import CaseStatus, Plan, ReviewDecision
+from .models import CaseStatus, Plan, ReviewDecision, ReviewFeedback
 from .overrides import override_record
+
+LEASE_SECONDS = 15 * 60
+PAGE_SIZE = 25
 
 OPTIONS = [
     {"action": "approve",
@@ -19,12 +25,22 @@ OPTIONS = [
     {"action": "modify",
      "does": "Edit the proposal before it is committed; needs a reason; recorded in the override log."},
     {"action": "reject",
-     "does": "Refuse the proposal and close the case as REJECTED; needs a reason; recorded in the override log."},
+     "does": "Refuse the proposal and close the case as REJECTED; needs a reason code and is logged."},
     {"action": "escalate",
      "does": "Hand the case to the senior queue; needs a reason; recorded in the override log."},
+    {"action": "ask_customer",
+     "does": "Ask the customer for the fields you name; the case comes back to this queue with the answer."},
+]
+AUDIT_OPTIONS = [
+    {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
+    {"action": "reject",
+     "does": "Disagree: the automation should not have done this; needs a reason; logged as an audit disagreement."},
+    {"action": "modify",
+     "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
 ]
 
 
+# ---------------------------------------------------------------- opened by the workflow
 def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dict[str, Any]:
     """Stores a review task holding the token; a retried call with the same token opens nothing new."""
     plan = Plan.model_validate(state["plan"])
@@ -32,10 +48,11 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
     task_id = task_id_for(task_token)
     created = now()
     task = {
-        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "queue": plan.queue,
-        "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
+        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": "review",
+        "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(created + timedelta(seconds=plan.limits.reviewSeconds)),
-        "reason": plan.reason, "escalated": plan.escalated, "taskToken": task_token, "kind": "review",
+        "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority,
+        "fourEyes": plan.fourEyes, "taskToken": task_token,
     }
     if not store.put_task(task):
         return {"taskId": task_id, "created": False}
@@ -49,16 +66,48 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
     return {"taskId": task_id, "created": True}
 
 
+# ---------------------------------------------------------------- the queue
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
-            "escalated")
-    return {k: task.get(k) for k in keys}
+            "escalated", "authority", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
+    view = {k: task.get(k) for k in keys}
+    view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
+    if task.get("firstApproval"):
+        view["firstApprovalBy"] = task["firstApproval"]["by"]
+    return view
 
 
-def list_reviews(store: CaseStore, caller: Caller) -> list[dict[str, Any]]:
-    items = [_public(t) for queue in caller.groups for t in store.open_tasks(queue)]
-    return sorted(items, key=lambda t: (t["priority"], t["createdAt"]))
+def _position(task: dict[str, Any]) -> dict[str, str]:
+    """The GSI key of a task: where the next page of its queue starts."""
+    return {"pk": f"TASK#{task['taskId']}", "sk": "TASK", "queueKey": f"QUEUE#{task['queue']}",
+            "queueOrder": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"}
+
+
+def list_reviews(store: CaseStore, caller: Caller, limit: int = PAGE_SIZE,
+                 cursor: str | None = None) -> dict[str, Any]:
+    """The caller's queues merged, priority first then age; the cursor remembers each queue's position."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit", "must be between 1 and 100")
+    positions = decode_cursor(cursor)
+    candidates, more = [], {}
+    for queue in caller.groups:
+        if positions.get(queue) == "done":
+            continue
+        tasks, more[queue] = store.open_tasks(queue, limit=limit, after=positions.get(queue))
+        candidates += tasks
+    candidates.sort(key=lambda t: (t["priority"], t["createdAt"], t["taskId"]))
+    page = candidates[:limit]
+    after = dict(positions)
+    for queue in caller.groups:
+        taken = [t for t in page if t["queue"] == queue]
+        offered = [t for t in candidates if t["queue"] == queue]
+        if taken:
+            after[queue] = _position(taken[-1])
+        if queue in more and len(taken) == len(offered) and not more[queue]:
+            after[queue] = "done"
+    finished = all(after.get(q) == "done" for q in caller.groups)
+    return {"items": [_public(t) for t in page], "nextCursor": None if finished else encode_cursor(after)}
 
 
 def _visible_task(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
@@ -72,6 +121,7 @@ def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any
     """What the system saw, what it tried, why it is here, and what the reviewer may do."""
     task = _visible_task(store, caller, task_id)
     case, events = store.get_case_with_timeline(task["caseId"])
+    journey = get_journey(case["journey"])
     return {
         **_public(task),
         "saw": {"channel": case["channel"], "customer": case["customer"], "payload": case["payload"],
@@ -81,38 +131,137 @@ def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any
         "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
                 "signals": case.get("signals", {})},
         "options": AUDIT_OPTIONS if task.get("kind") == "audit" else OPTIONS,
+        "rejectReasons": journey.rejectReasons,
+        "askableFields": sorted(journey.payload.properties),
+        "firstApproval": task.get("firstApproval"),
+        "feedback": [{k: f.get(k) for k in ("reviewer", "helpful", "comment", "at")}
+                     for f in store.feedback_for(case["caseId"]) if f["taskId"] == task_id],
     }
 
 
-def check_decision(decision: ReviewDecision, current: dict[str, Any]) -> None:
+# ---------------------------------------------------------------- claims
+def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    now_epoch = epoch()
+    until = now_epoch + LEASE_SECONDS
+    if not store.claim_task(task_id, caller.sub, now_epoch, until):
+        raise Conflict(_why_not_open(store.get_task(task_id), caller))
+    store.append_event(task["caseId"], "review_claimed", f"Reviewer {caller.name} is working on the task",
+                       actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
+    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": until}
+
+
+def _why_not_open(task: dict[str, Any], caller: Caller) -> str:
+    if task["status"] != "OPEN":
+        return f"task {task['taskId']} is no longer open ({task['status'].lower()})"
+    if task.get("claimedBy") and task["claimedBy"] != caller.sub and task.get("leaseUntil", 0) >= epoch():
+        return f"task {task['taskId']} is claimed by {task['claimedBy']} until {iso_epoch(task['leaseUntil'])}"
+    if task.get("firstApproval", {}).get("by") == caller.sub:
+        return "you gave the first approval; a second, different reviewer must approve"
+    return f"task {task['taskId']} changed meanwhile; reload it"
+
+
+def iso_epoch(epoch: int) -> str:
+    from datetime import datetime
+
+    return iso(datetime.fromtimestamp(epoch, tz=UTC))
+
+
+# ---------------------------------------------------------------- decisions
+def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict[str, Any]) -> None:
+    journey = get_journey(case["journey"])
     if decision.action == "modify":
         if decision.proposal is None:
             raise InvalidInput("proposal", "is required to modify: send the edited proposal")
         if decision.proposal == current:
             raise InvalidInput("proposal", "is unchanged; approve instead of modify")
+    if decision.action == "ask_customer":
+        asked = decision.fields or []
+        if not asked:
+            raise InvalidInput("fields", "name the payload fields the customer should provide")
+        unknown = sorted(set(asked) - set(journey.payload.properties))
+        if unknown:
+            raise InvalidInput("fields", f"{unknown[0]!r} is not a field of journey {journey.name}")
+        if not (case["customer"].get("email") or case["customer"].get("phone")):
+            raise InvalidInput("action", "the customer has neither email nor phone to ask")
+        return
     if decision.action != "approve" and not (decision.reason or "").strip():
         raise InvalidInput("reason", f"is required to {decision.action}: say why you depart from the proposal")
+    if decision.action == "reject" and decision.reason not in journey.rejectReasons:
+        raise InvalidInput("reason", f"must be one of {', '.join(journey.rejectReasons)}")
 
 
-AUDIT_OPTIONS = [
-    {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
-    {"action": "reject",
-     "does": "Disagree: the automation should not have done this; needs a reason; logged as an audit disagreement."},
-    {"action": "modify",
-     "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
-]
+def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
+           decision: ReviewDecision) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    case = store.get_case(task["caseId"])
+    if task.get("kind") == "audit":
+        return decide_audit(store, caller, task, case, decision)
+    check_decision(decision, case["proposal"], case)
+    commits = decision.action in ("approve", "modify")
+    if commits:
+        first = task.get("firstApproval")
+        proposal = decision.proposal if decision.action == "modify" else (first or {}).get("proposal")
+        check_authority(task.get("authority"), caller.groups, proposal or case["proposal"], case)
+    record = decision.model_dump(exclude_none=True)
+    now_epoch = epoch()
+    if commits and task.get("fourEyes") and not task.get("firstApproval"):
+        return _first_approval(store, caller, task, record, now_epoch)
+    output = {"actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)},
+              "taskId": task_id, **record}
+    extra_condition, extra_names = "", None
+    if task.get("firstApproval") and commits:
+        # Four-eyes: the second reviewer confirms the first's decision; it is the first's that goes ahead.
+        first = task["firstApproval"]
+        output.update({k: first[k] for k in ("action", "proposal", "reason", "comment") if first.get(k)})
+        output["actor"] = first["actor"]
+        output["approvedBy"] = caller.sub
+        extra_condition, extra_names = " AND firstApproval.#approver <> :me", {"#approver": "by"}
+    if not store.take_task(task_id, caller.sub, now_epoch,
+                           {"status": "DECIDED", "decision": record, "decidedBy": caller.sub, "closedAt": now_iso()},
+                           extra_condition=extra_condition, extra_names=extra_names):
+        _record_late(store, task, caller, decision)
+        raise Conflict(_why_not_open(store.get_task(task_id), caller))
+    try:
+        workflow.resume(task["taskToken"], output)
+    except Conflict:
+        store.close_task(task_id, "LATE", expected="DECIDED")
+        _record_late(store, task, caller, decision)
+        raise
+    except Exception:
+        store.reopen_task(task)
+        raise
+    return {"taskId": task_id, "caseId": task["caseId"], "action": output["action"], "status": "DECIDED"}
+
+
+def _first_approval(store: CaseStore, caller: Caller, task: dict[str, Any], record: dict[str, Any],
+                    now_epoch: int) -> dict[str, Any]:
+    """Four-eyes: the first approval is kept on the task, which stays in the queue for a second reviewer."""
+    first = {**record, "by": caller.sub, "at": now_iso(),
+             "actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)}}
+    if not store.take_task(task["taskId"], caller.sub, now_epoch, {"firstApproval": first}, close=False,
+                           extra_condition=" AND attribute_not_exists(firstApproval)"):
+        raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
+    store.append_event(task["caseId"], "first_approval",
+                       f"Reviewer {caller.name} gave the first of two approvals ({record['action']})",
+                       actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    return {"taskId": task["taskId"], "caseId": task["caseId"], "action": record["action"],
+            "status": "AWAITING_SECOND_APPROVAL"}
 
 
 def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: dict[str, Any],
                  decision: ReviewDecision) -> dict[str, Any]:
     """An audit after the fact: nothing waits on it, so it is recorded here, not handed to the workflow."""
-    if decision.action == "escalate":
+    if decision.action not in ("approve", "reject", "modify"):
         raise InvalidInput("action", "an audit is agreed (approve) or disagreed (reject, modify)")
-    check_decision(decision, case["proposal"])
+    if decision.action == "modify" and not decision.proposal:
+        raise InvalidInput("proposal", "is required: record what the automation should have done")
+    if decision.action != "approve" and not (decision.reason or "").strip():
+        raise InvalidInput("reason", "is required to disagree with the automation")
     record = decision.model_dump(exclude_none=True)
-    if task["status"] != "OPEN" or not store.close_task(task["taskId"], "DECIDED", {"decision": record,
-                                                                                    "decidedBy": caller.sub}):
-        raise Conflict(f"task {task['taskId']} is no longer open")
+    if not store.take_task(task["taskId"], caller.sub, epoch(),
+                           {"status": "DECIDED", "decision": record, "decidedBy": caller.sub, "closedAt": now_iso()}):
+        raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
     if decision.action == "approve":
         store.append_event(case["caseId"], "audit_agreed", f"Auditor {caller.name} agreed with the automation",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
@@ -127,34 +276,17 @@ def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: d
     return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
 
 
-def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
-           decision: ReviewDecision) -> dict[str, Any]:
-    task = _visible_task(store, caller, task_id)
-    case = store.get_case(task["caseId"])
-    if task.get("kind") == "audit":
-        return decide_audit(store, caller, task, case, decision)
-    check_decision(decision, case["proposal"])
-    record = decision.model_dump(exclude_none=True)
-    if task["status"] != "OPEN" or not store.close_task(task_id, "DECIDED", {"decision": record,
-                                                                            "decidedBy": caller.sub}):
-        _record_late(store, task, caller, decision)
-        raise Conflict(f"task {task_id} is no longer open")
-    output = {"actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)},
-              "taskId": task_id, **record}
-    try:
-        workflow.resume(task["taskToken"], output)
-    except Conflict:
-        store.close_task(task_id, "LATE", expected="DECIDED")
-        _record_late(store, task, caller, decision)
-        raise
-    except Exception:
-        store.reopen_task(task)
-        raise
-    return {"taskId": task_id, "caseId": task["caseId"], "action": decision.action, "status": "DECIDED"}
-
-
 def _record_late(store: CaseStore, task: dict[str, Any], caller: Caller, decision: ReviewDecision) -> None:
     store.append_event(task["caseId"], "late_decision",
                        f"Reviewer {caller.name} tried to {decision.action} task {task['taskId']}, "
-                       "but it was no longer open", actor=f"reviewer:{caller.sub}",
+                       "but it was not open to them", actor=f"reviewer:{caller.sub}",
                        detail={"taskId": task["taskId"], "action": decision.action})
+
+
+# ---------------------------------------------------------------- feedback
+def give_feedback(store: CaseStore, caller: Caller, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
+            "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}
+    store.put_feedback(task["caseId"], item)
+    return item

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import boto3
 
+from .adapters.alerts import QueueAlerts
 from .adapters.dynamo import CaseStore
 from .adapters.messaging import CustomerMessenger
 from .adapters.workflow import Workflow
@@ -25,3 +26,8 @@ def workflow() -> Workflow:
 @lru_cache(maxsize=1)
 def messenger() -> CustomerMessenger:
     return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), settings().require("sender_email"))
+
+
+@lru_cache(maxsize=1)
+def queue_alerts() -> QueueAlerts:
+    return QueueAlerts(boto3.client("sns"), settings().require("queue_alerts_topic_arn"))

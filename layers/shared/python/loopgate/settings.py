@@ -14,6 +14,7 @@ class Settings(BaseModel):
     state_machine_arn: str | None = None
     public_base_url: str | None = None
     sender_email: str | None = None
+    queue_alerts_topic_arn: str | None = None
 
     def require(self, name: str) -> str:
         value = getattr(self, name)

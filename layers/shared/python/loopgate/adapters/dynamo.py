@@ -166,11 +166,80 @@ class CaseStore:
             ExpressionAttributeValues={":open": "OPEN", ":qk": f"QUEUE#{task['queue']}",
                                        ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"})
 
-    def open_tasks(self, queue: str, limit: int = 50) -> list[dict[str, Any]]:
-        """A queue's open tasks through the ReviewQueue GSI: priority first, then age."""
-        page = self.cases.query(IndexName="ReviewQueue",
-                                KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), Limit=limit)
+    def open_tasks(self, queue: str, limit: int = 50,
+                   after: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], bool]:
+        """A queue's open tasks through the ReviewQueue GSI, priority first then age, after `after`.
+
+        Returns the tasks and whether more may follow.
+        """
+        kwargs = {"ExclusiveStartKey": after} if after else {}
+        page = self.cases.query(IndexName="ReviewQueue", Limit=limit,
+                                KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), **kwargs)
+        return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
+
+    def take_task(self, task_id: str, reviewer: str, now_epoch: int, changes: dict[str, Any],
+                  close: bool = True, extra_condition: str = "", extra_names: dict | None = None) -> bool:
+        """Acts on an open task unless someone else holds an unexpired lease on it.
+
+        close=True takes it out of the queue (a decision); close=False keeps it open (a first approval).
+        """
+        names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#s": "status"} | (extra_names or {})
+        values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
+        values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
+        update = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
+        update += " REMOVE queueKey, queueOrder, claimedBy, leaseUntil" if close else " REMOVE claimedBy, leaseUntil"
+        condition = ("#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)"
+                     + extra_condition)
+        try:
+            self.cases.update_item(Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, UpdateExpression=update,
+                                   ConditionExpression=condition, ExpressionAttributeNames=names,
+                                   ExpressionAttributeValues=values)
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def claim_task(self, task_id: str, reviewer: str, now_epoch: int, lease_until: int) -> bool:
+        """A lease on an open task: granted if free, expired, or already the caller's."""
+        try:
+            self.cases.update_item(
+                Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+                UpdateExpression="SET claimedBy = :me, leaseUntil = :until",
+                ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
+                                    "OR leaseUntil < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":me": reviewer, ":until": lease_until, ":now": now_epoch,
+                                           ":open": "OPEN"})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def mark_warned(self, task_id: str) -> bool:
+        """Flags an open task as warned once; False if it was warned already or is no longer open."""
+        try:
+            self.cases.update_item(
+                Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, UpdateExpression="SET warnedAt = :now",
+                ConditionExpression="#s = :open AND attribute_not_exists(warnedAt)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":now": now_iso(), ":open": "OPEN"})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def feedback_for(self, case_id: str) -> list[dict[str, Any]]:
+        page = self.cases.query(KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with(
+            "FEEDBACK#"))
         return [from_item(i) for i in page["Items"]]
+
+    def put_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
+        """One thumbs up/down per reviewer and task (a second vote replaces the first), for the learning loop."""
+        item = {"pk": case_pk(case_id), "sk": f"FEEDBACK#{feedback['taskId']}#{feedback['reviewer']}", **feedback}
+        self.cases.put_item(Item=to_item(item))
 
     # ------------------------------------------------------------ customer links
     def put_link(self, link: dict[str, Any]) -> None:
@@ -210,6 +279,19 @@ class CaseStore:
             return False
         self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_not_exists(overrideKey)")
         return True
+
+    def query_overrides(self, *, journey: str | None = None, reviewer: str | None = None, start: str, end: str,
+                        limit: int = 50, after: dict[str, Any] | None = None) -> tuple[list[dict], dict | None]:
+        """A page of the override log by journey (table key) or by reviewer (ByReviewer GSI), oldest first."""
+        window = Key("overrideKey").between(start, end + "\uffff")
+        if journey:
+            kwargs = {"KeyConditionExpression": Key("journey").eq(journey) & window}
+        else:
+            kwargs = {"IndexName": "ByReviewer", "KeyConditionExpression": Key("reviewer").eq(reviewer) & window}
+        if after:
+            kwargs["ExclusiveStartKey"] = after
+        page = self.overrides.query(Limit=limit, **kwargs)
+        return [from_item(i) for i in page["Items"]], page.get("LastEvaluatedKey")
 
     def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
         page = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))

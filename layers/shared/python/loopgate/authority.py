@@ -1,0 +1,46 @@
+"""Reviewer authority: what each group may commit (authority.json), checked before a decision commits."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .errors import Forbidden
+
+
+class AuthorityConfig(BaseModel):
+    description: str = ""
+    groups: dict[str, dict[str, float]]
+
+
+@lru_cache(maxsize=1)
+def authority_config() -> AuthorityConfig:
+    return AuthorityConfig.model_validate(json.loads((Path(__file__).parent / "authority.json").read_text()))
+
+
+def limit_of(groups: tuple[str, ...] | list[str], kind: str) -> float:
+    config = authority_config().groups
+    return max((config.get(group, {}).get(kind, 0.0) for group in groups), default=0.0)
+
+
+def committed_amount(proposal: dict[str, Any] | None, case: dict[str, Any]) -> float:
+    """What a decision commits: the proposal's amount if it has one, else the case's payload amount."""
+    for source in (proposal or {}, case.get("payload", {})):
+        value = source.get("amount")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return 0.0
+
+
+def check_authority(kind: str | None, groups: tuple[str, ...], proposal: dict[str, Any] | None,
+                    case: dict[str, Any]) -> None:
+    if not kind:
+        return
+    needed = committed_amount(proposal, case)
+    allowed = limit_of(groups, kind)
+    if needed > allowed:
+        raise Forbidden(f"this decision commits a {kind} of {needed:.2f}, above your {kind} authority of "
+                        f"{allowed:.2f}; escalate it instead")
