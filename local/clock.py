@@ -33,6 +33,11 @@ class VirtualClock:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), tz=UTC)
 
+    def advance(self, seconds: float) -> None:
+        """Jumps ahead (tests of expiry); the workflow's running waits keep their own timers."""
+        with self._lock:
+            self._virtual0 += seconds
+
 
 class _DatetimeModule:
     """Stands in for the `datetime` module inside moto's state code, so EnteredTime is virtual too."""

@@ -2,16 +2,16 @@
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from loopgate.customers import answer, customer_view
-from loopgate.errors import Gone, InvalidInput, NotFound
+from loopgate.customers import TryAgain, answer, check_form_origin, csrf_token, customer_view, give_customer_feedback
+from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound
 from loopgate.http import install_error_handlers, json_response
-from loopgate.models import CustomerAnswer
-from loopgate.pages import answered_page, customer_page, message_page
+from loopgate.models import CustomerAnswer, CustomerFeedback
+from loopgate.pages import answered_page, customer_page, feedback_page, message_page
 from loopgate.runtime import case_store, workflow
 
 logger = Logger()
@@ -22,8 +22,8 @@ install_error_handlers(app)
 
 _SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                "form-action 'self'; frame-ancestors 'none'",
-                     "X-Content-Type-Options": "nosniff"}
+                                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                     "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
 
 def _wants_json() -> bool:
@@ -35,28 +35,39 @@ def _wants_json() -> bool:
     return "application/json" in accept or "application/json" in content_type
 
 
+def _is_form() -> bool:
+    return "application/x-www-form-urlencoded" in (app.current_event.headers.get("Content-Type") or "")
+
+
 def _html(status: int, body: str) -> Response:
-    return Response(status_code=status, content_type=content_types.TEXT_HTML, body=body, headers=_SECURITY_HEADERS)
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=_SECURITY_HEADERS)
 
 
-def _unusable(exc: Exception) -> Response:
-    gone = isinstance(exc, Gone)
-    return _html(410 if gone else 404, message_page(None, "gone" if gone else "unknown"))
+def _refused(exc: Exception) -> Response:
+    """A link that cannot be used, as a page; the status is the same as for JSON clients."""
+    status, key = {Gone: (410, "gone"), NotFound: (404, "unknown"), Forbidden: (403, "forbidden"),
+                   TryAgain: (409, "try_again")}[type(exc)]
+    return _html(status, message_page(None, key))
 
 
-def _reply_from_request() -> CustomerAnswer:
-    content_type = app.current_event.headers.get("Content-Type") or ""
+def _parse(model: type[BaseModel], link_id: str) -> BaseModel:
+    """JSON from API clients; a form from the page, which must carry the page's CSRF token."""
     try:
-        if "application/x-www-form-urlencoded" in content_type:
+        if _is_form():
             form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
+            check_form_origin(link_id, form.pop("csrf", None), app.current_event.headers.get("Sec-Fetch-Site"))
             fields = {k.removeprefix("fields."): v for k, v in form.items() if k.startswith("fields.")}
-            answer_form = {k: v for k, v in form.items() if not k.startswith("fields.") and k != "csrf"}
-            return CustomerAnswer.model_validate({**answer_form, **({"fields": fields} if fields else {})})
-        return CustomerAnswer.model_validate(app.current_event.json_body or {})
+            data = {k: v for k, v in form.items() if not k.startswith("fields.")}
+            if fields:
+                data["fields"] = fields
+            if model is CustomerFeedback:
+                data["helpful"] = data.get("helpful") == "true"
+                data = {k: v for k, v in data.items() if v != ""}
+            return model.model_validate(data)
+        return model.model_validate(app.current_event.json_body or {})
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(body)"
-        raise InvalidInput(field, first["msg"]) from exc
+        raise InvalidInput(".".join(str(p) for p in first["loc"]) or "(body)", first["msg"]) from exc
     except ValueError as exc:
         raise InvalidInput("(body)", "must be JSON or a form") from exc
 
@@ -68,30 +79,47 @@ def get_page(linkId: str):
     except (Gone, NotFound) as exc:
         if _wants_json():
             raise
-        return _unusable(exc)
+        return _refused(exc)
     if _wants_json():
         return json_response(200, view)
-    return _html(200, customer_page(view))
+    return _html(200, customer_page(view, csrf=csrf_token(linkId)))
 
 
 @app.post("/c/<linkId>")
 def post_answer(linkId: str):
     try:
-        reply = _reply_from_request()
+        reply = _parse(CustomerAnswer, linkId)
         result = answer(case_store(), workflow(), linkId, reply)
-    except (Gone, NotFound) as exc:
+    except (Gone, NotFound, Forbidden, TryAgain) as exc:
         if _wants_json():
             raise
-        return _unusable(exc)
+        return _refused(exc)
     except InvalidInput as exc:
         if _wants_json():
             raise
-        return _html(400, customer_page(customer_view(case_store(), linkId), errors={exc.field: exc.message}))
+        view = customer_view(case_store(), linkId)
+        return _html(400, customer_page(view, errors={exc.field: exc.message}, csrf=csrf_token(linkId)))
     logger.info("customer answered", extra={"caseId": result["caseId"], "response": reply.response})
     metrics.add_metric(name="CustomerAnswers", unit=MetricUnit.Count, value=1)
     if _wants_json():
-        return json_response(200, result)
-    return _html(200, answered_page(None, reply.response))
+        return json_response(200, {k: result[k] for k in ("caseId", "response", "status")})
+    return _html(200, answered_page(result["locale"], reply.response, result["personWithinHours"],
+                                    feedback_action=f"{linkId}/feedback", csrf=csrf_token(linkId)))
+
+
+@app.post("/c/<linkId>/feedback")
+def post_feedback(linkId: str):
+    try:
+        feedback = _parse(CustomerFeedback, linkId)
+        stored = give_customer_feedback(case_store(), linkId, feedback.helpful, feedback.comment)
+    except (Gone, NotFound, Forbidden) as exc:
+        if _wants_json():
+            raise
+        return _refused(exc)
+    metrics.add_metric(name="CustomerFeedback", unit=MetricUnit.Count, value=1)
+    if _wants_json():
+        return json_response(200, {"caseId": stored["caseId"], "helpful": stored["helpful"]})
+    return _html(200, feedback_page(None))
 
 
 @logger.inject_lambda_context

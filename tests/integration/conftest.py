@@ -36,3 +36,12 @@ def unscaled(stack):
     stack.engine.time_scale = 1.0
     yield
     stack.engine.time_scale = TIME_SCALE
+
+
+@pytest.fixture
+def time_scale(stack):
+    """Sets a faster (or slower) scale for the waits this test starts; restores the suite's scale after."""
+    def set_scale(value: float) -> None:
+        stack.engine.time_scale = value
+    yield set_scale
+    stack.engine.time_scale = TIME_SCALE

@@ -40,6 +40,8 @@ def case_view(store: CaseStore, case_id: str) -> dict[str, Any]:
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
         "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
         "createdAt": case["createdAt"], "updatedAt": case.get("updatedAt", case["createdAt"]),
+        "effort": {"messages": 0, "reminders": 0, "interactions": 0, **case.get("effort", {}),
+                   "repeatContacts": case.get("signals", {}).get("repeat_contacts", {}).get("value", 0)},
         "timeline": [{"at": e["at"], "type": e["type"], "actor": e.get("actor"), "summary": e.get("summary"),
                       "detail": e.get("detail") or {}} for e in sorted(events, key=lambda e: parse_iso(e["at"]))],
         "overrides": [

@@ -1,19 +1,25 @@
-"""The customer step: a single-use link sent by email or SMS, a page that only renders, an answer that acts."""
+"""The customer step: single-use links sent by email or SMS, a page that only renders, an answer that acts.
+
+A step holds the task token; each message carries its own link to the step. A reminder re-arms the step
+with the workflow's new token and sends a new link; every link of the step works until one is answered.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from .adapters.dynamo import CaseStore
-from .adapters.messaging import CustomerMessenger
+from .adapters.messaging import CustomerMessenger, DeliveryFailed
 from .adapters.workflow import Workflow
 from .clock import epoch, now_iso
-from .errors import Conflict, Gone, InvalidInput
-from .journeys import get_journey
+from .errors import Conflict, Forbidden, Gone, InvalidInput, LoopgateError, NotFound
+from .journeys import Journey, get_journey
 from .links import link_hash, new_link_id
 from .messages import customer_message
 from .models import CaseStatus, CustomerAnswer, Plan
 
-RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay readable (410, not 404) this long
+RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
 # What each kind of request lets the customer answer; "human" is always there.
 ALLOWED = {
     "confirm": ("confirm", "reject", "human"),
@@ -23,63 +29,122 @@ ALLOWED = {
 }
 
 
+class CustomerUnreachable(LoopgateError):
+    """Neither channel reached the customer; the workflow catches this name and asks a person to reach out."""
+
+
+class TryAgain(Conflict):
+    """The workflow was renewing the wait (a reminder) as the answer came; it was not lost, send it again."""
+
+
 def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: dict[str, Any],
                        task_token: str, public_base_url: str) -> dict[str, Any]:
+    """Creates the step (or re-arms it for a reminder) and sends the customer a fresh single-use link."""
     plan = Plan.model_validate(state["plan"])
     case = store.get_case(state["caseId"])
     journey = get_journey(case["journey"])
-    link_id = new_link_id()
+    step_id = plan.stepId or f"{case['caseId']}-step"
     valid_until = epoch() + plan.limits.customerSeconds
-    store.put_link({
-        "linkHash": link_hash(link_id), "caseId": case["caseId"], "journey": journey.name,
-        "kind": plan.ask, "taskToken": task_token, "fields": plan.askFields, "question": plan.question,
-        "createdAt": now_iso(), "validUntil": valid_until, "expiresAt": valid_until + RETENTION_SECONDS,
-    })
+    step = {"stepId": step_id, "caseId": case["caseId"], "kind": plan.ask, "fields": plan.askFields,
+            "question": plan.question, "taskToken": task_token, "validUntil": valid_until,
+            "createdAt": now_iso(), "reminders": 0}
+    if not store.put_step(step):
+        existing = store.get_step(case["caseId"], step_id)
+        if existing["taskToken"] == task_token:
+            return {"stepId": step_id, "sent": False}  # a retried invocation: the message went out already
+        if not store.rearm_step(case["caseId"], step_id, task_token, valid_until):
+            raise Conflict(f"step {step_id} was answered or closed meanwhile")
+    reminder = plan.reminders > 0
+    link_id = new_link_id()
+    store.put_link({"linkHash": link_hash(link_id), "caseId": case["caseId"], "stepId": step_id,
+                    "journey": journey.name, "createdAt": now_iso(), "expiresAt": valid_until + RETENTION_SECONDS})
     customer = case["customer"]
     message = customer_message(
         locale=customer.get("locale"), title=_title(journey, customer.get("locale")), name=customer.get("name"),
-        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=plan.limits.customerSeconds)
-    delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message)
-    store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
-    store.append_event(case["caseId"], "customer_asked",
-                       f"Asked the customer to {plan.ask} by {delivery.channel}",
-                       detail={"channel": delivery.channel, "attempts": delivery.attempts})
-    return {"channel": delivery.channel}
+        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=plan.limits.customerSeconds,
+        intro=_intro(journey, customer.get("locale")), reminder=reminder)
+    try:
+        delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
+                                  prefer=customer.get("preferredChannel") or "email")
+    except DeliveryFailed as exc:
+        store.close_step(case["caseId"], step_id)
+        store.append_event(case["caseId"], "customer_unreachable",
+                           "Neither email nor SMS reached the customer; a person will reach out",
+                           detail={"attempts": str(exc)})
+        raise CustomerUnreachable(str(exc)) from exc
+    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:
+        store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
+    store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
+    what = "Reminded" if reminder else "Asked"
+    store.append_event(case["caseId"], "customer_reminded" if reminder else "customer_asked",
+                       f"{what} the customer to {plan.ask} by {delivery.channel}",
+                       detail={"channel": delivery.channel, "attempts": delivery.attempts, "stepId": step_id})
+    return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 
 
-def _title(journey, locale: str | None) -> str:
-    lang = (locale or "en").split("-")[0]
-    return journey.customerStep.title.get(lang) or journey.customerStep.title.get("en") or journey.title
+def _localized(texts: dict[str, str], locale: str | None) -> str | None:
+    return texts.get((locale or "en").split("-")[0]) or texts.get("en")
 
 
-def _live_link(store: CaseStore, link_id: str) -> dict[str, Any]:
+def _title(journey: Journey, locale: str | None) -> str:
+    return _localized(journey.customerStep.title, locale) or journey.title
+
+
+def _intro(journey: Journey, locale: str | None) -> str | None:
+    return _localized(journey.customerStep.intro, locale)
+
+
+def _open_step(store: CaseStore, link_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The link and its step, if the link may still be used; Gone (410) or NotFound (404) if not."""
     link = store.get_link(link_hash(link_id))
-    if link.get("usedAt"):
-        raise Gone("this link was already used")
-    if link["validUntil"] <= epoch():
+    try:
+        step = store.get_step(link["caseId"], link["stepId"])
+    except NotFound:
+        raise Gone("this request no longer exists") from None
+    if link.get("usedAt") or step.get("answeredAt"):
+        raise Gone("this request was already answered")
+    if step.get("closedAt"):
+        raise Gone("we are no longer waiting for this answer; a person from our team will contact you")
+    if step["validUntil"] <= epoch():
         raise Gone("this link has expired")
-    return link
+    return link, step
+
+
+def csrf_token(link_id: str) -> str:
+    """The page's form token: derived from the link id, which a cross-site page cannot know."""
+    return hmac.new(link_id.encode(), b"loopgate-customer-form", hashlib.sha256).hexdigest()[:32]
+
+
+def check_form_origin(link_id: str, form_token: str | None, fetch_site: str | None) -> None:
+    """CSRF defence for browser form posts (JSON posts need CORS, which these routes do not allow)."""
+    if fetch_site and fetch_site not in ("same-origin", "none"):
+        raise Forbidden("this form can only be sent from its own page")
+    if not form_token or not hmac.compare_digest(form_token, csrf_token(link_id)):
+        raise Forbidden("this form can only be sent from its own page")
 
 
 def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
     """What the page shows. Reading changes nothing: mail scanners prefetch links."""
-    link = _live_link(store, link_id)
+    link, step = _open_step(store, link_id)
     case = store.get_case(link["caseId"])
     journey = get_journey(case["journey"])
     locale = case["customer"].get("locale", "en")
-    view = {"caseId": case["caseId"], "journey": journey.name, "kind": link["kind"],
-            "title": _title(journey, locale), "locale": locale, "name": case["customer"].get("name"),
+    kind = step["kind"]
+    view = {"caseId": case["caseId"], "journey": journey.name, "kind": kind,
+            "title": _title(journey, locale), "intro": _intro(journey, locale), "locale": locale,
+            "name": case["customer"].get("name"),
             "proposal": {k: v for k, v in case["proposal"].items() if k not in ("options", "chosen")},
-            "responses": list(ALLOWED[link["kind"]]), "validUntil": link["validUntil"]}
-    if link["kind"] == "choose":
+            "responses": list(ALLOWED[kind]), "validUntil": step["validUntil"],
+            "personWithinHours": max(1, journey.limits.reviewSeconds // 3600)}
+    if kind == "choose":
         view["options"] = [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
-    if link["kind"] == "provide":
-        view["question"] = link.get("question")
+    if kind == "provide":
+        view["question"] = step.get("question")
         view["fields"] = [{"name": name, "label": spec.label or name, "type": spec.type,
                            "required": name in journey.payload.required, "value": case["payload"].get(name)}
                           for name, spec in journey.payload.properties.items()
-                          if name in _askable(link, journey)]
-    if link["kind"] == "correct":
+                          if name in _askable(step, journey)]
+    if kind == "correct":
         view["extracted"] = case["payload"].get("extracted", {})
     return view
 
@@ -116,14 +181,14 @@ def coerce_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> Cust
     return reply.model_copy(update={"fields": fields})
 
 
-def _askable(link: dict[str, Any], journey) -> list[str]:
+def _askable(step: dict[str, Any], journey: Journey) -> list[str]:
     """The fields a provide request asks for: the reviewer's choice, else the journey's."""
-    return link.get("fields") or journey.customerStep.fields
+    return step.get("fields") or journey.customerStep.fields
 
 
-def check_reply(link: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any]) -> None:
+def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any]) -> None:
     """Raises InvalidInput naming the field the customer must fix."""
-    kind = link["kind"]
+    kind = step["kind"]
     if reply.response not in ALLOWED[kind]:
         raise InvalidInput("response", f"must be one of {', '.join(ALLOWED[kind])}")
     if reply.response == "choose":
@@ -133,13 +198,13 @@ def check_reply(link: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
     if reply.response == "provide":
         journey = get_journey(case["journey"])
         fields = reply.fields or {}
-        asked = _askable(link, journey)
+        asked = _askable(step, journey)
         unknown = sorted(set(fields) - set(asked))
         if unknown:
             raise InvalidInput(f"fields.{unknown[0]}", "is not asked for here")
         journey.check_payload(fields, prefix="fields")
         for name in asked:
-            required = name in journey.payload.required or bool(link.get("fields"))
+            required = name in journey.payload.required or bool(step.get("fields"))
             if required and fields.get(name, case["payload"].get(name)) in (None, ""):
                 raise InvalidInput(f"fields.{name}", "is required")
     if reply.response == "correct":
@@ -153,19 +218,35 @@ def check_reply(link: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
 
 
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
-    digest = link_hash(link_id)
-    link = _live_link(store, link_id)
+    link, step = _open_step(store, link_id)
     case = store.get_case(link["caseId"])
-    reply = coerce_reply(link["kind"], reply, case)
-    check_reply(link, reply, case)
+    reply = coerce_reply(step["kind"], reply, case)
+    check_reply(step, reply, case)
     record = reply.model_dump(exclude_none=True)
-    if not store.use_link(digest, epoch(), record):
-        raise Gone("this link was already used or has expired")
+    if not store.answer_step(case["caseId"], step["stepId"], epoch(), record):
+        raise Gone("this request was already answered or has expired")
+    store.set_link_used(link["linkHash"], True)
     try:
-        workflow.resume(link["taskToken"], {"actor": {"kind": "customer", "id": None}, **record})
-    except Conflict as exc:
-        raise Gone("this request is no longer waiting for your answer") from exc
-    except Exception:
-        store.release_link(digest)
+        workflow.resume(step["taskToken"], {"actor": {"kind": "customer", "id": case["customer"]["id"]}, **record})
+    except BaseException as exc:
+        # Not received: undo, so that the customer's answer is not lost and can be sent again.
+        store.release_step(case["caseId"], step["stepId"])
+        store.set_link_used(link["linkHash"], False)
+        if isinstance(exc, Conflict):
+            raise TryAgain("we were just updating your request; please send your answer again") from exc
         raise
-    return {"caseId": link["caseId"], "response": reply.response, "status": "RECEIVED"}
+    store.add_effort(case["caseId"], interactions=1)
+    return {"caseId": case["caseId"], "response": reply.response, "status": "RECEIVED",
+            "locale": case["customer"].get("locale", "en"),
+            "personWithinHours": max(1, get_journey(case["journey"]).limits.reviewSeconds // 3600)}
+
+
+def give_customer_feedback(store: CaseStore, link_id: str, helpful: bool, comment: str | None) -> dict[str, Any]:
+    """Microfeedback after an answer: thumbs up/down and a comment, once per link, kept per case and journey."""
+    link = store.get_link(link_hash(link_id))
+    if not store.take_feedback_slot(link["linkHash"]):
+        raise Gone("feedback for this request was already given, or it was not answered yet")
+    item = {"caseId": link["caseId"], "journey": link["journey"], "stepId": link["stepId"], "helpful": helpful,
+            "comment": comment, "at": now_iso()}
+    store.put_customer_feedback(link["caseId"], item)
+    return item

@@ -104,6 +104,8 @@ class CustomerStep(BaseModel):
     kind: CustomerAsk = "confirm"
     title: dict[str, str] = Field(default_factory=dict, description="Per locale: what the customer is asked.")
     fields: list[str] = Field(default_factory=list, description="Payload fields the customer may provide.")
+    intro: dict[str, str] = Field(default_factory=dict, description="Per locale: the message's opening line.")
+    reminders: int = Field(default=1, ge=0, le=5, description="Reminders before a person reaches out.")
 
 
 class Queues(BaseModel):

@@ -7,6 +7,7 @@ from html import escape
 _TEXT = {
     "en": {
         "subject": "{title}",
+        "reminder": "A reminder:",
         "greeting": "Hello {name},",
         "body": "we prepared the following for you and need your answer before we go ahead.",
         "cta": "Open your request",
@@ -16,6 +17,7 @@ _TEXT = {
     },
     "de": {
         "subject": "{title}",
+        "reminder": "Eine Erinnerung:",
         "greeting": "Hallo {name},",
         "body": "wir haben Folgendes für Sie vorbereitet und brauchen Ihre Antwort, bevor wir fortfahren.",
         "cta": "Anfrage öffnen",
@@ -39,14 +41,17 @@ def language(locale: str | None) -> str:
     return lang if lang in _TEXT else "en"
 
 
-def customer_message(*, locale: str | None, title: str, name: str | None, url: str,
-                     valid_seconds: int) -> CustomerMessage:
+def customer_message(*, locale: str | None, title: str, name: str | None, url: str, valid_seconds: int,
+                     intro: str | None = None, reminder: bool = False) -> CustomerMessage:
     t = _TEXT[language(locale)]
     hours = max(1, valid_seconds // 3600)
-    greeting = t["greeting"].format(name=name or "")
-    text = "\n\n".join([greeting, t["body"], f"{t['cta']}: {url}", t["person"], t["expires"].format(hours=hours)])
-    html = (f"<p>{escape(greeting)}</p><p>{escape(t['body'])}</p>"
+    greeting = t["greeting"].format(name=name or "").replace(" ,", ",")
+    body = (t["reminder"] + " " if reminder else "") + (intro or t["body"])
+    text = "\n\n".join([greeting, body, f"{t['cta']}: {url}", t["person"], t["expires"].format(hours=hours)])
+    html = (f"<p>{escape(greeting)}</p><p>{escape(body)}</p>"
             f"<p><a href=\"{escape(url)}\">{escape(t['cta'])}</a></p>"
             f"<p>{escape(t['person'])}</p><p>{escape(t['expires'].format(hours=hours))}</p>")
-    return CustomerMessage(subject=t["subject"].format(title=title), text=text, html=html,
-                           sms=t["sms"].format(title=title, url=url, hours=hours))
+    subject = (t["reminder"] + " " if reminder else "") + t["subject"].format(title=title)
+    return CustomerMessage(subject=subject, text=text, html=html,
+                           sms=(t["reminder"] + " " if reminder else "") + t["sms"].format(title=title, url=url,
+                                                                                           hours=hours))

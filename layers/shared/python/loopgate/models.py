@@ -27,6 +27,7 @@ class Customer(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")
     name: str | None = Field(default=None, max_length=200)
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    preferredChannel: Literal["email", "sms"] | None = None
 
 
 class AiProposal(BaseModel):
@@ -85,6 +86,8 @@ class Plan(BaseModel):
     approvals: list[str] = Field(default_factory=list)
     audit: bool = False
     auditQueue: str = "audit"
+    stepId: str | None = None
+    reminders: int = Field(default=0, ge=0)
     askFields: list[str] = Field(default_factory=list)
     question: str | None = None
     returnTo: Literal["review"] | None = None
@@ -107,6 +110,15 @@ class ReviewDecision(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
     proposal: dict[str, Any] | None = None
     fields: list[str] | None = Field(default=None, description="ask_customer: the payload fields to ask for.")
+
+
+class CustomerFeedback(BaseModel):
+    """Microfeedback after an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class ReviewFeedback(BaseModel):

@@ -16,8 +16,12 @@ _TEXT = {
            "correct_intro": "Please check the data we read from your document and correct what is wrong.",
            "thanks": "Thank you, we received your answer.", "gone": "This link can no longer be used.",
            "unknown": "We could not find this request.", "person_hint": "Prefer to talk to someone?",
-           "human_next": "A person from our team will contact you, usually within one working day.",
-           "required": "required"},
+           "human_next": "A person from our team will contact you within {hours} hours.",
+           "required": "required", "forbidden": "This form can only be sent from its own page.",
+           "try_again": "We were just updating your request. Please go back and send your answer again.",
+           "feedback_q": "Was this easy?", "yes": "Yes, easy", "no": "No, not really",
+           "feedback_comment": "Anything we should do better? (optional)", "feedback_send": "Send feedback",
+           "feedback_thanks": "Thank you for your feedback."},
     "de": {"confirm": "Bestätigen", "reject": "Ablehnen", "human": "Mit einer Person sprechen",
            "choose": "Diese Option wählen", "provide": "Senden", "correct": "Korrekturen speichern",
            "confirm_extracted": "Alles ist korrekt",
@@ -28,8 +32,12 @@ _TEXT = {
            "thanks": "Vielen Dank, wir haben Ihre Antwort erhalten.",
            "gone": "Dieser Link kann nicht mehr verwendet werden.",
            "unknown": "Wir konnten diese Anfrage nicht finden.", "person_hint": "Lieber mit jemandem sprechen?",
-           "human_next": "Eine Person aus unserem Team meldet sich bei Ihnen, meist innerhalb eines Werktages.",
-           "required": "Pflichtfeld"},
+           "human_next": "Eine Person aus unserem Team meldet sich innerhalb von {hours} Stunden bei Ihnen.",
+           "required": "Pflichtfeld", "forbidden": "Dieses Formular kann nur von seiner eigenen Seite gesendet werden.",
+           "try_again": "Wir haben Ihre Anfrage gerade aktualisiert. Bitte senden Sie Ihre Antwort noch einmal.",
+           "feedback_q": "War das einfach?", "yes": "Ja, einfach", "no": "Nein, eher nicht",
+           "feedback_comment": "Was können wir besser machen? (optional)", "feedback_send": "Feedback senden",
+           "feedback_thanks": "Vielen Dank für Ihr Feedback."},
 }
 
 _STYLE = """
@@ -37,6 +45,7 @@ body{font-family:system-ui,sans-serif;margin:0;padding:1rem;color:#1a1a1a;backgr
 main{max-width:36rem;margin:0 auto}h1{font-size:1.4rem}
 dl{display:grid;grid-template-columns:minmax(6rem,auto) 1fr;gap:.25rem 1rem}dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}label{display:block;font-weight:600;margin-top:.75rem}
+textarea{font-size:1rem;width:100%;box-sizing:border-box;border:1px solid #555;border-radius:.3rem}
 input[type=text]{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:1px solid #555;
 border-radius:.3rem}
 fieldset{border:1px solid #999;border-radius:.4rem;margin:1rem 0}.option label{font-weight:400;display:inline}
@@ -86,7 +95,7 @@ def customer_page(view: dict[str, Any], errors: dict[str, str] | None = None, cs
     parts = [f"<h1>{escape(view['title'])}</h1>"]
     general = errors.get("response") or errors.get("fields") or errors.get("(body)")
     if kind == "confirm":
-        parts.append(f"<p>{escape(t['intro'])}</p><dl>{rows}</dl><form method=\"post\">{hidden}"
+        parts.append(f"<p>{escape(view.get('intro') or t['intro'])}</p><dl>{rows}</dl><form method=\"post\">{hidden}"
                      + _button("confirm", t["confirm"]) + _button("reject", t["reject"], secondary=True) + "</form>")
     elif kind == "choose":
         options = "".join(
@@ -101,7 +110,8 @@ def customer_page(view: dict[str, Any], errors: dict[str, str] | None = None, cs
     elif kind == "provide":
         fields = "".join(_field(f["name"], f["label"], f.get("value"), f["required"],
                                 errors.get(f"fields.{f['name']}"), t) for f in view.get("fields", []))
-        parts.append(f"<p>{escape(t['provide_intro'])}</p><form method=\"post\">{hidden}{fields}"
+        question = f"<p><strong>{escape(view['question'])}</strong></p>" if view.get("question") else ""
+        parts.append(f"<p>{escape(t['provide_intro'])}</p>{question}<form method=\"post\">{hidden}{fields}"
                      + _button("provide", t["provide"]) + "</form>")
     elif kind == "correct":
         fields = "".join(_field(name, name, value, False, errors.get(f"fields.{name}"), t)
@@ -111,7 +121,9 @@ def customer_page(view: dict[str, Any], errors: dict[str, str] | None = None, cs
                      + "</form>")
     if general:
         parts.append(f'<p class="error" role="alert">{escape(general)}</p>')
-    parts.append(f"<h2>{escape(t['person_hint'])}</h2><form method=\"post\">{hidden}"
+    hours = view.get("personWithinHours", 24)
+    parts.append(f"<h2>{escape(t['person_hint'])}</h2><p>{escape(t['human_next'].format(hours=hours))}</p>"
+                 f"<form method=\"post\">{hidden}"
                  + _button("human", t["human"], secondary=True, novalidate=True) + "</form>")
     return _page(lang, view["title"], "".join(parts))
 
@@ -123,5 +135,23 @@ def message_page(locale: str | None, key: str, extra: str | None = None) -> str:
     return _page(lang, text, body)
 
 
-def answered_page(locale: str | None, response: str) -> str:
-    return message_page(locale, "thanks", _TEXT[language(locale)]["human_next"] if response == "human" else None)
+def answered_page(locale: str | None, response: str, hours: int, feedback_action: str, csrf: str) -> str:
+    """Thanks, what happens next, and a one-tap microfeedback form."""
+    lang = language(locale)
+    t = _TEXT[lang]
+    parts = [f"<h1>{escape(t['thanks'])}</h1>"]
+    if response == "human":
+        parts.append(f"<p>{escape(t['human_next'].format(hours=hours))}</p>")
+    parts.append(
+        f'<form method="post" action="{escape(feedback_action)}"><fieldset><legend>{escape(t["feedback_q"])}</legend>'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="fb-comment">{escape(t["feedback_comment"])}</label>'
+        f'<textarea id="fb-comment" name="comment" rows="3" maxlength="2000"></textarea>'
+        f'<button type="submit" name="helpful" value="true">👍 {escape(t["yes"])}</button>'
+        f'<button type="submit" name="helpful" value="false" class="secondary">👎 {escape(t["no"])}</button>'
+        "</fieldset></form>")
+    return _page(lang, t["thanks"], "".join(parts))
+
+
+def feedback_page(locale: str | None) -> str:
+    return message_page(locale, "feedback_thanks")

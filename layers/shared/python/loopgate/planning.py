@@ -1,6 +1,7 @@
 """The workflow's decisions in plain Python: the first plan, and the next plan after each outcome."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,10 @@ def approved_event(case: dict[str, Any], proposal: dict[str, Any], decided_by: s
             "decidedBy": decided_by, "customerId": case["customer"]["id"]}
 
 
+def new_step_id(case: dict[str, Any]) -> str:
+    return f"{case['caseId']}-{uuid.uuid4().hex[:12]}"
+
+
 def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan:
     decision = routing.decision
     route = decision.route
@@ -40,7 +45,7 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
         event=approved_event(case, proposal, "automation") if route == "auto" else None,
         ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,
         audit=route == "auto" and audit_selected(case["caseId"], journey.audit_rate_for(decision)),
-        auditQueue=journey.queues.audit)
+        auditQueue=journey.queues.audit, stepId=new_step_id(case) if route == "customer" else None)
 
 
 def fallback_limits() -> Limits:
@@ -54,7 +59,8 @@ def _event(kind: str, summary: str, actor: str, **detail: Any) -> dict[str, Any]
 def _go_ahead(plan: Plan, case: dict[str, Any], proposal: dict[str, Any], decided_by: str) -> Plan:
     """After an approval: the customer confirms next if the route says so, else execute."""
     if plan.customer:
-        return plan.model_copy(update={"next": "customer", "customer": False, "proposal": proposal})
+        return plan.model_copy(update={"next": "customer", "customer": False, "proposal": proposal,
+                                       "stepId": new_step_id(case), "reminders": 0})
     return plan.model_copy(update={"next": "execute", "proposal": proposal,
                                    "event": approved_event(case, proposal, decided_by)})
 
@@ -65,7 +71,7 @@ def _escalate(plan: Plan, reason: str) -> Plan:
                                    "priority": 1, "reason": reason, "limits": limits})
 
 
-def after_timeout(plan: Plan, case: dict[str, Any]) -> Transition:
+def after_timeout(plan: Plan, case: dict[str, Any], reminders_allowed: int) -> Transition:
     if plan.next in ("review", "alert"):
         if not plan.escalated:
             return Transition(_escalate(plan, "review_timeout"), events=[_event(
@@ -74,11 +80,19 @@ def after_timeout(plan: Plan, case: dict[str, Any]) -> Transition:
         return Transition(plan.model_copy(update={"next": "alert"}), events=[_event(
             "supervisor_alerted", "The senior review ran out of time; a supervisor is alerted", "workflow",
             queue=plan.queue)])
+    if plan.reminders < reminders_allowed:
+        remind = plan.model_copy(update={"next": "customer", "reminders": plan.reminders + 1})
+        return Transition(remind, events=[_event(
+            "customer_reminder_due", f"No answer yet; reminder {plan.reminders + 1} of {reminders_allowed}",
+            "workflow")])
     # The customer did not answer: a person reaches out instead of a silent expiry.
-    review = plan.model_copy(update={"next": "review", "customer": False, "priority": 2,
-                                     "reason": "customer_no_answer"})
-    return Transition(review, events=[_event(
-        "customer_no_answer", "The customer did not answer in time; a reviewer takes over", "workflow")])
+    return Transition(_outreach(plan, "customer_no_answer"), events=[_event(
+        "customer_no_answer", "The customer did not answer in time; a person reaches out", "workflow")])
+
+
+def _outreach(plan: Plan, reason: str) -> Plan:
+    return plan.model_copy(update={"next": "review", "customer": False, "priority": 2, "reason": reason,
+                                   "stepId": None, "reminders": 0})
 
 
 def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
@@ -112,7 +126,8 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
         return Transition(_escalate(plan, "escalated_by_reviewer"), events=[event], override=departure(None))
     if action == "ask_customer":
         ask = plan.model_copy(update={"next": "customer", "ask": "provide", "askFields": list(outcome.fields or []),
-                                      "question": outcome.comment, "returnTo": "review"})
+                                      "question": outcome.comment, "returnTo": "review",
+                                      "stepId": new_step_id(case), "reminders": 0})
         return Transition(ask, events=[event])
     raise ValueError(f"unknown reviewer action {action!r}")
 
@@ -175,9 +190,11 @@ _CUSTOMER_SAID = {
 }
 
 
-def next_plan(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
+def next_plan(plan: Plan, outcome: Outcome, case: dict[str, Any], reminders_allowed: int = 0) -> Transition:
     if outcome.timed_out:
-        return after_timeout(plan, case)
+        return after_timeout(plan, case, reminders_allowed)
+    if outcome.Error == "CustomerUnreachable":
+        return Transition(_outreach(plan, "customer_unreachable"))
     if outcome.actor and outcome.actor.kind == "reviewer":
         return after_reviewer(plan, outcome, case)
     if outcome.actor and outcome.actor.kind == "customer":

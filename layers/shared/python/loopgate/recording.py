@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .adapters.dynamo import CaseStore
+from .journeys import get_journey
 from .models import Outcome, Plan
 from .planning import next_plan
 
@@ -12,10 +13,15 @@ def record_outcome(store: CaseStore, state: dict[str, Any]) -> dict[str, Any]:
     plan = Plan.model_validate(state["plan"])
     outcome = Outcome.model_validate(state.get("outcome") or {})
     case = store.get_case(state["caseId"])
-    transition = next_plan(plan, outcome, case)
-    if outcome.timed_out and plan.next in ("review", "alert") and case.get("openTaskId"):
+    journey = get_journey(case["journey"])
+    transition = next_plan(plan, outcome, case, reminders_allowed=journey.customerStep.reminders)
+    waited_for_review = plan.next in ("review", "alert")
+    if outcome.timed_out and waited_for_review and case.get("openTaskId"):
         # The wait is over: a decision arriving now must find the task closed (409), not open.
         store.close_task(case["openTaskId"], "TIMED_OUT")
+    if outcome.timed_out and not waited_for_review and plan.stepId and transition.plan.stepId != plan.stepId:
+        # No more reminders: the customer's links now say a person will be in touch.
+        store.close_step(case["caseId"], plan.stepId)
     if transition.override:
         store.append_override(transition.override)
     if transition.case_changes:

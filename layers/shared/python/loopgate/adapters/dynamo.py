@@ -241,7 +241,65 @@ class CaseStore:
         item = {"pk": case_pk(case_id), "sk": f"FEEDBACK#{feedback['taskId']}#{feedback['reviewer']}", **feedback}
         self.cases.put_item(Item=to_item(item))
 
-    # ------------------------------------------------------------ customer links
+    # ------------------------------------------------------------ customer steps and links
+    def put_step(self, step: dict[str, Any]) -> bool:
+        """A customer step holds the task token; False if it exists (a retried Lambda or a reminder round)."""
+        item = {"pk": case_pk(step["caseId"]), "sk": f"STEP#{step['stepId']}", **step}
+        try:
+            self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def get_step(self, case_id: str, step_id: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+                                   ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound("customer step not found")
+        return from_item(item)
+
+    def rearm_step(self, case_id: str, step_id: str, task_token: str, valid_until: int) -> bool:
+        """A reminder round: the unanswered step waits on the new token, its links valid for longer."""
+        try:
+            self.cases.update_item(
+                Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+                UpdateExpression="SET taskToken = :token, validUntil = :until ADD reminders :one",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
+                                    "AND attribute_not_exists(closedAt) AND taskToken <> :token",
+                ExpressionAttributeValues={":token": task_token, ":until": valid_until, ":one": 1})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def answer_step(self, case_id: str, step_id: str, now_epoch: int, answer: dict[str, Any]) -> bool:
+        """The single-use guarantee: a step takes one answer, while it is open and unexpired."""
+        try:
+            self.cases.update_item(
+                Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+                UpdateExpression="SET answeredAt = :now, answer = :answer",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
+                                    "AND attribute_not_exists(closedAt) AND validUntil > :epoch",
+                ExpressionAttributeValues={":now": now_iso(), ":answer": to_item(answer), ":epoch": now_epoch})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def release_step(self, case_id: str, step_id: str) -> None:
+        """Takes an answer back after the workflow could not receive it, so the customer can send it again."""
+        self.cases.update_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+                               UpdateExpression="REMOVE answeredAt, answer")
+
+    def close_step(self, case_id: str, step_id: str) -> None:
+        """The workflow stopped waiting for this step: its links answer 410 from now on."""
+        self.cases.update_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+                               UpdateExpression="SET closedAt = :now", ExpressionAttributeValues={":now": now_iso()})
+
     def put_link(self, link: dict[str, Any]) -> None:
         item = {"pk": f"LINK#{link['linkHash']}", "sk": "LINK", **link}
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
@@ -252,23 +310,40 @@ class CaseStore:
             raise NotFound("link not found")
         return from_item(item)
 
-    def use_link(self, link_hash: str, now_epoch: int, answer: dict[str, Any]) -> bool:
-        """Marks a link used if it is unused and unexpired: the single-use guarantee is this condition."""
+    def set_link_used(self, link_hash: str, used: bool) -> None:
+        update = "SET usedAt = :now" if used else "REMOVE usedAt"
+        values = {"ExpressionAttributeValues": {":now": now_iso()}} if used else {}
+        self.cases.update_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression=update, **values)
+
+    def take_feedback_slot(self, link_hash: str) -> bool:
+        """One microfeedback per answered link."""
         try:
             self.cases.update_item(
-                Key={"pk": f"LINK#{link_hash}", "sk": "LINK"},
-                UpdateExpression="SET usedAt = :now, answer = :answer",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(usedAt) AND validUntil > :epoch",
-                ExpressionAttributeValues={":now": now_iso(), ":answer": to_item(answer), ":epoch": now_epoch})
+                Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression="SET feedbackAt = :now",
+                ConditionExpression="attribute_exists(usedAt) AND attribute_not_exists(feedbackAt)",
+                ExpressionAttributeValues={":now": now_iso()})
             return True
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
             raise
 
-    def release_link(self, link_hash: str) -> None:
-        """Makes a link usable again after the workflow could not take the answer (transient failure)."""
-        self.cases.update_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression="REMOVE usedAt, answer")
+    def add_effort(self, case_id: str, **counts: int) -> None:
+        """Customer-effort counters on the case (commutative ADDs: no version check needed)."""
+        names = {f"#c{i}": k for i, k in enumerate(counts)}
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": CASE_SK},
+            UpdateExpression="SET effort = if_not_exists(effort, :empty)",
+            ExpressionAttributeValues={":empty": {}})
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": CASE_SK},
+            UpdateExpression="ADD " + ", ".join(f"effort.#c{i} :v{i}" for i in range(len(counts))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":v{i}": v for i, v in enumerate(counts.values())})
+
+    def put_customer_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
+        item = {"pk": case_pk(case_id), "sk": f"CFEEDBACK#{feedback['at']}", **feedback}
+        self.cases.put_item(Item=to_item(item))
 
     # ------------------------------------------------------------ override log
     def append_override(self, record: dict[str, Any]) -> bool:
