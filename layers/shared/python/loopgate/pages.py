@@ -147,8 +147,8 @@ def answered_page(locale: str | None, response: str, hours: int, feedback_action
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         f'<label for="fb-comment">{escape(t["feedback_comment"])}</label>'
         f'<textarea id="fb-comment" name="comment" rows="3" maxlength="2000"></textarea>'
-        f'<button type="submit" name="helpful" value="true">👍 {escape(t["yes"])}</button>'
-        f'<button type="submit" name="helpful" value="false" class="secondary">👎 {escape(t["no"])}</button>'
+        f'<button type="submit" name="helpful" value="true">{escape(t["yes"])}</button>'
+        f'<button type="submit" name="helpful" value="false" class="secondary">{escape(t["no"])}</button>'
         "</fieldset></form>")
     return _page(lang, t["thanks"], "".join(parts))
 
