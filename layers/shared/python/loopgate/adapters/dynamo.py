@@ -1,8 +1,10 @@
 """DynamoDB access for cases, timelines, review tasks, links and the override log (Query, never Scan)."""
+
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +37,17 @@ def _conditional_failed(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
+def _if_condition_holds(write: Callable[..., Any], **request: Any) -> bool:
+    """Runs a conditional write; False when its condition did not hold (another writer came first)."""
+    try:
+        write(**request)
+        return True
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+
+
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 
@@ -46,8 +59,13 @@ class CaseStore:
 
     # ------------------------------------------------------------ cases
     def create_case(self, case: dict[str, Any]) -> None:
-        item = {"pk": case_pk(case["caseId"]), "sk": CASE_SK, "version": 1,
-                "customerKey": f"CUSTOMER#{case['customer']['id']}", **case}
+        item = {
+            "pk": case_pk(case["caseId"]),
+            "sk": CASE_SK,
+            "version": 1,
+            "customerKey": f"CUSTOMER#{case['customer']['id']}",
+            **case,
+        }
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_case(self, case_id: str) -> dict[str, Any]:
@@ -62,9 +80,12 @@ class CaseStore:
         while True:
             kwargs = {"ExclusiveStartKey": start} if start else {}
             page = self.cases.query(
-                IndexName="ByCustomer", Select="COUNT",
+                IndexName="ByCustomer",
+                Select="COUNT",
                 KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}") & Key("createdAt").gte(since),
-                FilterExpression=Attr("journey").eq(journey), **kwargs)
+                FilterExpression=Attr("journey").eq(journey),
+                **kwargs,
+            )
             count += page["Count"]
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -100,19 +121,28 @@ class CaseStore:
                 Key={"pk": case_pk(case["caseId"]), "sk": CASE_SK},
                 UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now"]),
                 ConditionExpression="version = :expected",
-                ExpressionAttributeValues=values, **kwargs)
+                ExpressionAttributeValues=values,
+                **kwargs,
+            )
         except ClientError as exc:
             if _conditional_failed(exc):
                 raise ConcurrentUpdate(f"case {case['caseId']} changed since version {case['version']}") from exc
             raise
         return {**case, **changes, "version": case["version"] + 1}
 
-    def append_event(self, case_id: str, kind: str, summary: str, actor: str = "workflow",
-                     detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    def append_event(
+        self, case_id: str, kind: str, summary: str, actor: str = "workflow", detail: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         at = now_iso()
-        event = {"pk": case_pk(case_id), "sk": f"EVENT#{at}#{uuid.uuid4().hex[:8]}", "type": kind,
-                 "at": at, "actor": actor, "summary": summary,
-                 "detail": {k: v for k, v in (detail or {}).items() if v is not None}}
+        event = {
+            "pk": case_pk(case_id),
+            "sk": f"EVENT#{at}#{uuid.uuid4().hex[:8]}",
+            "type": kind,
+            "at": at,
+            "actor": actor,
+            "summary": summary,
+            "detail": {k: v for k, v in (detail or {}).items() if v is not None},
+        }
         self.cases.put_item(Item=to_item(event))
         return event
 
@@ -123,13 +153,9 @@ class CaseStore:
         if task["status"] == "OPEN":
             item["queueKey"] = f"QUEUE#{task['queue']}"
             item["queueOrder"] = f"{task['priority']}#{task['createdAt']}#{task['taskId']}"
-        try:
-            self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+        )
 
     def get_task(self, task_id: str) -> dict[str, Any]:
         item = self.cases.get_item(Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, ConsistentRead=True).get("Item")
@@ -137,25 +163,24 @@ class CaseStore:
             raise NotFound(f"review task {task_id} not found")
         return from_item(item)
 
-    def close_task(self, task_id: str, status: str, changes: dict[str, Any] | None = None,
-                   expected: str = "OPEN") -> bool:
+    def close_task(
+        self, task_id: str, status: str, changes: dict[str, Any] | None = None, expected: str = "OPEN"
+    ) -> bool:
         """Moves a task out of its queue if it is still `expected`; False when someone else moved it first."""
         changes = {"status": status, "closedAt": now_iso(), **(changes or {})}
         names = {f"#f{i}": k for i, k in enumerate(changes)}
         values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
         values[":expected"] = expected
-        try:
-            self.cases.update_item(
-                Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
-                + " REMOVE queueKey, queueOrder",
-                ConditionExpression="#f0 = :expected",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values)
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            UpdateExpression="SET "
+            + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
+            + " REMOVE queueKey, queueOrder",
+            ConditionExpression="#f0 = :expected",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
 
     def reopen_task(self, task: dict[str, Any]) -> None:
         """Puts a task back in its queue after a failed hand-back to the workflow."""
@@ -163,22 +188,36 @@ class CaseStore:
             Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
             UpdateExpression="SET #s = :open, queueKey = :qk, queueOrder = :qo REMOVE decision, closedAt",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":open": "OPEN", ":qk": f"QUEUE#{task['queue']}",
-                                       ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"})
+            ExpressionAttributeValues={
+                ":open": "OPEN",
+                ":qk": f"QUEUE#{task['queue']}",
+                ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
+            },
+        )
 
-    def open_tasks(self, queue: str, limit: int = 50,
-                   after: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], bool]:
+    def open_tasks(
+        self, queue: str, limit: int = 50, after: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
         """A queue's open tasks through the ReviewQueue GSI, priority first then age, after `after`.
 
         Returns the tasks and whether more may follow.
         """
         kwargs = {"ExclusiveStartKey": after} if after else {}
-        page = self.cases.query(IndexName="ReviewQueue", Limit=limit,
-                                KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), **kwargs)
+        page = self.cases.query(
+            IndexName="ReviewQueue", Limit=limit, KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), **kwargs
+        )
         return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
 
-    def take_task(self, task_id: str, reviewer: str, now_epoch: int, changes: dict[str, Any],
-                  close: bool = True, extra_condition: str = "", extra_names: dict | None = None) -> bool:
+    def take_task(
+        self,
+        task_id: str,
+        reviewer: str,
+        now_epoch: int,
+        changes: dict[str, Any],
+        close: bool = True,
+        extra_condition: str = "",
+        extra_names: dict | None = None,
+    ) -> bool:
         """Acts on an open task unless someone else holds an unexpired lease on it.
 
         close=True takes it out of the queue (a decision); close=False keeps it open (a first approval).
@@ -188,52 +227,45 @@ class CaseStore:
         values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
         update = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
         update += " REMOVE queueKey, queueOrder, claimedBy, leaseUntil" if close else " REMOVE claimedBy, leaseUntil"
-        condition = ("#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)"
-                     + extra_condition)
-        try:
-            self.cases.update_item(Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, UpdateExpression=update,
-                                   ConditionExpression=condition, ExpressionAttributeNames=names,
-                                   ExpressionAttributeValues=values)
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        condition = (
+            "#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)" + extra_condition
+        )
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
 
     def claim_task(self, task_id: str, reviewer: str, now_epoch: int, lease_until: int) -> bool:
         """A lease on an open task: granted if free, expired, or already the caller's."""
-        try:
-            self.cases.update_item(
-                Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
-                UpdateExpression="SET claimedBy = :me, leaseUntil = :until",
-                ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
-                                    "OR leaseUntil < :now)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":me": reviewer, ":until": lease_until, ":now": now_epoch,
-                                           ":open": "OPEN"})
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            UpdateExpression="SET claimedBy = :me, leaseUntil = :until",
+            ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
+            "OR leaseUntil < :now)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":me": reviewer, ":until": lease_until, ":now": now_epoch, ":open": "OPEN"},
+        )
 
     def mark_warned(self, task_id: str) -> bool:
         """Flags an open task as warned once; False if it was warned already or is no longer open."""
-        try:
-            self.cases.update_item(
-                Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, UpdateExpression="SET warnedAt = :now",
-                ConditionExpression="#s = :open AND attribute_not_exists(warnedAt)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":now": now_iso(), ":open": "OPEN"})
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            UpdateExpression="SET warnedAt = :now",
+            ConditionExpression="#s = :open AND attribute_not_exists(warnedAt)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":now": now_iso(), ":open": "OPEN"},
+        )
 
     def feedback_for(self, case_id: str) -> list[dict[str, Any]]:
-        page = self.cases.query(KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with(
-            "FEEDBACK#"))
+        page = self.cases.query(
+            KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with("FEEDBACK#")
+        )
         return [from_item(i) for i in page["Items"]]
 
     def put_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
@@ -245,60 +277,53 @@ class CaseStore:
     def put_step(self, step: dict[str, Any]) -> bool:
         """A customer step holds the task token; False if it exists (a retried Lambda or a reminder round)."""
         item = {"pk": case_pk(step["caseId"]), "sk": f"STEP#{step['stepId']}", **step}
-        try:
-            self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+        )
 
     def get_step(self, case_id: str, step_id: str) -> dict[str, Any]:
-        item = self.cases.get_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-                                   ConsistentRead=True).get("Item")
+        item = self.cases.get_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, ConsistentRead=True).get(
+            "Item"
+        )
         if not item:
             raise NotFound("customer step not found")
         return from_item(item)
 
     def rearm_step(self, case_id: str, step_id: str, task_token: str, valid_until: int) -> bool:
         """A reminder round: the unanswered step waits on the new token, its links valid for longer."""
-        try:
-            self.cases.update_item(
-                Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-                UpdateExpression="SET taskToken = :token, validUntil = :until ADD reminders :one",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
-                                    "AND attribute_not_exists(closedAt) AND taskToken <> :token",
-                ExpressionAttributeValues={":token": task_token, ":until": valid_until, ":one": 1})
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            UpdateExpression="SET taskToken = :token, validUntil = :until ADD reminders :one",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
+            "AND attribute_not_exists(closedAt) AND taskToken <> :token",
+            ExpressionAttributeValues={":token": task_token, ":until": valid_until, ":one": 1},
+        )
 
     def answer_step(self, case_id: str, step_id: str, now_epoch: int, answer: dict[str, Any]) -> bool:
         """The single-use guarantee: a step takes one answer, while it is open and unexpired."""
-        try:
-            self.cases.update_item(
-                Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-                UpdateExpression="SET answeredAt = :now, answer = :answer",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
-                                    "AND attribute_not_exists(closedAt) AND validUntil > :epoch",
-                ExpressionAttributeValues={":now": now_iso(), ":answer": to_item(answer), ":epoch": now_epoch})
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            UpdateExpression="SET answeredAt = :now, answer = :answer",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
+            "AND attribute_not_exists(closedAt) AND validUntil > :epoch",
+            ExpressionAttributeValues={":now": now_iso(), ":answer": to_item(answer), ":epoch": now_epoch},
+        )
 
     def release_step(self, case_id: str, step_id: str) -> None:
         """Takes an answer back after the workflow could not receive it, so the customer can send it again."""
-        self.cases.update_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-                               UpdateExpression="REMOVE answeredAt, answer")
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE answeredAt, answer"
+        )
 
     def close_step(self, case_id: str, step_id: str) -> None:
         """The workflow stopped waiting for this step: its links answer 410 from now on."""
-        self.cases.update_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-                               UpdateExpression="SET closedAt = :now", ExpressionAttributeValues={":now": now_iso()})
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            UpdateExpression="SET closedAt = :now",
+            ExpressionAttributeValues={":now": now_iso()},
+        )
 
     def put_link(self, link: dict[str, Any]) -> None:
         item = {"pk": f"LINK#{link['linkHash']}", "sk": "LINK", **link}
@@ -317,16 +342,13 @@ class CaseStore:
 
     def take_feedback_slot(self, link_hash: str) -> bool:
         """One microfeedback per answered link."""
-        try:
-            self.cases.update_item(
-                Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression="SET feedbackAt = :now",
-                ConditionExpression="attribute_exists(usedAt) AND attribute_not_exists(feedbackAt)",
-                ExpressionAttributeValues={":now": now_iso()})
-            return True
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key={"pk": f"LINK#{link_hash}", "sk": "LINK"},
+            UpdateExpression="SET feedbackAt = :now",
+            ConditionExpression="attribute_exists(usedAt) AND attribute_not_exists(feedbackAt)",
+            ExpressionAttributeValues={":now": now_iso()},
+        )
 
     def add_effort(self, case_id: str, **counts: int) -> None:
         """Customer-effort counters on the case (commutative ADDs: no version check needed)."""
@@ -334,12 +356,14 @@ class CaseStore:
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
             UpdateExpression="SET effort = if_not_exists(effort, :empty)",
-            ExpressionAttributeValues={":empty": {}})
+            ExpressionAttributeValues={":empty": {}},
+        )
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
             UpdateExpression="ADD " + ", ".join(f"effort.#c{i} :v{i}" for i in range(len(counts))),
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={f":v{i}": v for i, v in enumerate(counts.values())})
+            ExpressionAttributeValues={f":v{i}": v for i, v in enumerate(counts.values())},
+        )
 
     def put_customer_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
         item = {"pk": case_pk(case_id), "sk": f"CFEEDBACK#{feedback['at']}", **feedback}
@@ -348,15 +372,24 @@ class CaseStore:
     # ------------------------------------------------------------ override log
     def append_override(self, record: dict[str, Any]) -> bool:
         """Appends once: a retried workflow step with the same override id writes nothing new."""
-        existing = self.overrides.query(
-            IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(record["caseId"]))["Items"]
+        existing = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(record["caseId"]))[
+            "Items"
+        ]
         if any(i.get("overrideId") == record["overrideId"] for i in existing):
             return False
         self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_not_exists(overrideKey)")
         return True
 
-    def query_overrides(self, *, journey: str | None = None, reviewer: str | None = None, start: str, end: str,
-                        limit: int = 50, after: dict[str, Any] | None = None) -> tuple[list[dict], dict | None]:
+    def query_overrides(
+        self,
+        *,
+        journey: str | None = None,
+        reviewer: str | None = None,
+        start: str,
+        end: str,
+        limit: int = 50,
+        after: dict[str, Any] | None = None,
+    ) -> tuple[list[dict], dict | None]:
         """A page of the override log by journey (table key) or by reviewer (ByReviewer GSI), oldest first."""
         window = Key("overrideKey").between(start, end + "\uffff")
         if journey:
