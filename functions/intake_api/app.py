@@ -68,7 +68,7 @@ def get_case(caseId: str):
     return json_response(200, case_view(case_store(), caseId))
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
