@@ -259,8 +259,10 @@ class LocalEngine:
             engine.outbox.append(OutboxItem(channel, recipient, subject, message, time.time()))
             return message_id
 
-        for owner, name, replacement in ((LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
-                                         (SNSBackend, "publish", publish)):
+        replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
+                        (SNSBackend, "publish", publish)]
+        replacements += _atomic_dynamodb_writes()
+        for owner, name, replacement in replacements:
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
 
@@ -301,6 +303,25 @@ class LocalEngine:
         pages = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn,
                                                               statusFilter="RUNNING", maxResults=1000)
         return [e["name"] for e in pages["executions"]]
+
+
+def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
+    """DynamoDB checks a condition and writes in one step; moto does not, across threads. Serialize writes.
+
+    Without this, two reviewers deciding at the same instant could both pass `status = OPEN`.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def atomic(original: Callable) -> Callable:
+        def write(*args, **kwargs):
+            with lock:
+                return original(*args, **kwargs)
+        return write
+
+    return [(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+            for name in ("put_item", "update_item", "delete_item", "transact_write_items")]
 
 
 def _placeholder_zip() -> bytes:

@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,7 +26,7 @@ CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")
 @app.get("/console")
 def get_console():
     """The reviewer console: a static page that signs in with a token and calls this API."""
-    return Response(status_code=200, content_type=content_types.TEXT_HTML, body=CONSOLE,
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=CONSOLE,
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                              "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
 
@@ -77,7 +77,7 @@ def get_overrides(journey: Annotated[str | None, Query()] = None, reviewer: Anno
     return json_response(200, page)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

@@ -72,6 +72,8 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
             "escalated", "authority", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
     view = {k: task.get(k) for k in keys}
+    if view["leaseUntil"]:
+        view["leaseUntil"] = iso_epoch(view["leaseUntil"])
     view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
     if task.get("firstApproval"):
         view["firstApprovalBy"] = task["firstApproval"]["by"]
@@ -148,7 +150,7 @@ def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
         raise Conflict(_why_not_open(store.get_task(task_id), caller))
     store.append_event(task["caseId"], "review_claimed", f"Reviewer {caller.name} is working on the task",
                        actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
-    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": until}
+    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_epoch(until)}
 
 
 def _why_not_open(task: dict[str, Any], caller: Caller) -> str:

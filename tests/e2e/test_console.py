@@ -1,0 +1,135 @@
+"""The reviewer console as a reviewer uses it: sign in, find the case, read why, vote, decide; laptop and phone."""
+import json
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.integration.test_workflow import body
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOT = "/tmp/console.png"
+
+
+def sign_in(page, url: str, name: str, groups: str = "reviewers") -> None:
+    page.goto(f"{url}/console")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Groups").fill(groups)
+    page.get_by_role("button", name="Sign in with a dev token").click()
+    expect(page.get_by_test_id("who")).to_contain_text(name)
+    expect(page.get_by_role("heading", name="Your queue")).to_be_visible()
+
+
+def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
+    sent = body("contract_change_low_confidence.json")
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_REVIEW")
+    reviewer = f"ana-{uuid.uuid4().hex[:6]}"
+
+    sign_in(page, stack.url, reviewer)
+    row = page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]')
+    expect(row).to_be_visible()
+    task_id = row.get_attribute("data-task-id")
+    row.click()
+
+    expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
+    expect(page.get_by_test_id("reasons")).to_contain_text("0.62")
+    expect(page.get_by_test_id("confidence")).to_contain_text("0.62")
+
+    page.locator("#feedback-comment").fill("the price ignores the loyalty discount")
+    page.get_by_role("button", name="Not helpful").click()
+    expect(page.get_by_test_id("feedback-status")).to_contain_text("Thanks")
+    expect(page.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "false")
+
+    page.get_by_role("radio", name="modify").check()
+    editor = page.get_by_label("Edited proposal (JSON)")
+    proposal = json.loads(editor.input_value())
+    assert proposal == sent["ai"]["proposal"]
+    editor.fill(json.dumps({**proposal, "monthlyPrice": 34.9}, indent=2))
+
+    page.get_by_role("button", name="Submit decision").click()  # no reason yet: the API names the field
+    reason_error = page.locator("#reason-field").get_by_test_id("reason-error")
+    expect(reason_error).to_contain_text("reason")
+    expect(reason_error).to_be_visible()
+    reason = page.get_by_label("Reason", exact=True)
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    reason.fill("loyalty discount applies")
+    page.get_by_role("button", name="Submit decision").click()
+    expect(page.get_by_test_id("status")).to_contain_text("DECIDED")
+    expect(page.get_by_role("heading", name="Your queue")).to_be_visible()
+    expect(row).to_have_count(0)
+
+    case = stack.wait_for(case_id, "AWAITING_CUSTOMER")
+    (override,) = case["overrides"]
+    assert override["diff"] == [{"field": "monthlyPrice", "from": 39.9, "to": 34.9}]
+    assert override["reason"] == "loyalty discount applies"
+
+    lead = stack.token(f"lead-{uuid.uuid4().hex[:6]}", ["leads"])
+    logged = requests.get(f"{stack.url}/overrides", params={"journey": "contract_change"},
+                          headers={"Authorization": f"Bearer {lead}"}, timeout=10)
+    assert logged.status_code == 200, logged.text
+    (entry,) = [o for o in logged.json()["items"] if o["caseId"] == case_id]
+    assert (entry["reviewer"], entry["reason"]) == (reviewer, "loyalty discount applies")
+    assert entry["diff"] == [{"field": "monthlyPrice", "from": 39.9, "to": 34.9}]
+
+    view = stack.review(stack.token(reviewer, ["reviewers"]), task_id).json()
+    assert [(f["reviewer"], f["helpful"], f["comment"]) for f in view["feedback"]] == [
+        (reviewer, False, "the price ignores the loyalty discount")]
+
+
+def test_console_at_phone_width_and_by_keyboard(stack, browser):
+    marked_up = "<b>Maria</b><img src=x onerror=alert(1)>"  # data is shown as text, never as markup
+    sent = body("contract_change_low_confidence.json")
+    sent["customer"]["name"] = marked_up
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_REVIEW")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: errors.append(dialog.message) or dialog.dismiss())
+        page.goto(f"{stack.url}/console")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+        page.locator("body").focus()
+        reached = []
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("document.activeElement.id"))
+            if reached[-1] == "signin-button":
+                break
+        assert reached[-1] == "signin-button", reached
+        assert "token-input" in reached
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # visible focus
+
+        page.get_by_label("Name").fill(f"phone-{uuid.uuid4().hex[:6]}")
+        page.get_by_role("button", name="Sign in with a dev token").click()
+        row = page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]')
+        expect(row).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        row.click()
+        expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
+        expect(page.locator("#saw-customer")).to_contain_text(marked_up)
+        assert page.locator("#case-view b, #case-view img").count() == 0
+        page.get_by_role("radio", name="modify").check()
+        expect(page.get_by_label("Edited proposal (JSON)")).to_be_visible()
+        page.get_by_role("radio", name="reject").check()
+        expect(page.get_by_label("Reason", exact=True)).to_have_js_property("tagName", "SELECT")
+        page.get_by_role("radio", name="ask customer").check()
+        expect(page.get_by_role("checkbox", name="contractId")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_role("button", name="Submit decision").scroll_into_view_if_needed()
+        expect(page.get_by_role("button", name="Submit decision")).to_be_in_viewport()
+        assert errors == []
+    finally:
+        context.close()
