@@ -199,3 +199,19 @@ def test_no_token_or_link_reaches_a_log(stack, caplog, capfd):
     assert "case received" in logs and "customer answered" in logs, "the flow's logs were captured"
     for secret in secrets_:
         assert secret not in logs
+
+
+def test_a_form_error_is_shown_next_to_its_field(stack):
+    sent = body("complaint_missing_order.json")
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_CUSTOMER")
+    link = stack.link_for(sent["customer"]["email"])
+    token = page(link).text.split('name="csrf" value="')[1].split('"')[0]
+
+    refused = requests.post(link, data={"response": "provide", "fields.orderNumber": "  ", "csrf": token},
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+
+    assert refused.status_code == 400
+    assert 'aria-invalid="true"' in refused.text
+    assert '<p class="error" id="f-orderNumber-error">is required</p>' in refused.text
+    assert page(link).status_code == 200, "a refused answer does not use the link"
