@@ -1,0 +1,74 @@
+"""What each function does on AWS, against what its role may do once SAM has translated template.yaml.
+
+moto does not enforce IAM, so a missing grant would first show on AWS; this test names, per function, the
+calls its code makes (see the adapters) and finds a statement that allows each on the right resource.
+"""
+import copy
+import json
+import os
+
+import pytest
+from samtranslator.translator.transform import transform
+
+from local.template import load_template
+
+CASES, OVERRIDES, IDEMPOTENCY = "CasesTable", "OverridesTable", "IdempotencyTable"
+CASE_WRITER = [("dynamodb:GetItem", CASES), ("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES),
+               ("dynamodb:Query", CASES)]
+NEEDS = {
+    "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
+                                        ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
+                                        ("states:StartExecution", "CaseStateMachine")],
+    "ScoreFunction": CASE_WRITER,
+    "RequestReviewFunction": CASE_WRITER,
+    "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
+                                          ("states:SendTaskSuccess", "CaseStateMachine")],
+    "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)],
+    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*")],
+    "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", "CaseStateMachine")],
+    "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
+    "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
+                                                                 "RecordOutcomeFunction", "RequestCustomerFunction")]
+    + [("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES), ("events:PutEvents", "LoopgateEventBus"),
+       ("sns:Publish", "SupervisorTopic")],
+}
+
+
+class _NoManagedPolicies:
+    def load(self):
+        return {}
+
+
+@pytest.fixture(scope="module")
+def roles():
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator asks for one
+    template = copy.deepcopy(load_template())
+    for resource in template["Resources"].values():  # as `sam package` leaves them
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if key in props:
+                props[key] = "s3://bucket/key"
+    translated = transform(template, {}, _NoManagedPolicies())["Resources"]
+    return {name[: -len("Role")]: r["Properties"] for name, r in translated.items()
+            if r["Type"] == "AWS::IAM::Role" and name.endswith("Role")}
+
+
+def _statements(role):
+    for policy in role.get("Policies", []):
+        statements = policy["PolicyDocument"]["Statement"]
+        yield from statements if isinstance(statements, list) else [statements]
+
+
+def _allows(statement, action, resource) -> bool:
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    if statement.get("Effect") != "Allow" or action not in actions:
+        return False
+    target = json.dumps(statement["Resource"])
+    return target == '"*"' if resource == "*" else resource in target
+
+
+@pytest.mark.parametrize("function, action, resource",
+                         [(f, a, r) for f, needs in NEEDS.items() for a, r in needs])
+def test_each_call_is_granted(roles, function, action, resource):
+    assert any(_allows(s, action, resource) for s in _statements(roles[function])), \
+        f"{function} calls {action} on {resource}, but its role does not allow it"
