@@ -9,10 +9,12 @@ PORT ?= 3000
 .PHONY: dev test lint unit integration e2e browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt constraints.txt
+	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 ## dev: serve the local stack on 127.0.0.1:$(PORT) (moto, the real state machine, the real handlers)
 dev: $(STAMP)
