@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint unit integration e2e browser clean
+.PHONY: dev test lint unit integration e2e bench browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -36,6 +36,10 @@ integration: $(STAMP)
 
 e2e: $(STAMP) browser
 	$(PY) -m pytest tests/e2e
+
+## bench: cases through the real workflow on the local engine; prints throughput, latency and memory
+bench: $(STAMP)
+	$(PY) -m bench.workflow
 
 # Playwright drives Debian's chromium; its own browser download does not work on these machines.
 browser:

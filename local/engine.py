@@ -261,7 +261,7 @@ class LocalEngine:
 
         replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
                         (SNSBackend, "publish", publish)]
-        replacements += _atomic_dynamodb_writes()
+        replacements += _atomic_dynamodb_writes() + _cached_interpreter_clients()
         for owner, name, replacement in replacements:
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
@@ -322,6 +322,35 @@ def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
 
     return [(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
             for name in ("put_item", "update_item", "delete_item", "transact_write_items")]
+
+
+def _cached_interpreter_clients() -> list[tuple[Any, str, Callable]]:
+    """moto's interpreter builds a new boto3 client for every service call (tens of ms each); reuse them.
+
+    boto3 clients are thread-safe, and the interpreter's clients all have the same settings.
+    """
+    import importlib
+    from pathlib import Path
+
+    import moto.stepfunctions.parser.asl as asl
+    from moto.stepfunctions.parser.asl.utils import boto_client as module
+
+    original, cache, lock = module.boto_client_for, {}, threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+        key = (region, service, repr(state_credentials))
+        with lock:
+            if key not in cache:
+                cache[key] = original(region, service, state_credentials)
+            return cache[key]
+
+    users = [module]
+    base = Path(asl.__file__).parent
+    for source in base.rglob("*.py"):  # the modules that imported the name (read, not imported blindly)
+        if "import boto_client_for" in source.read_text(encoding="utf-8"):
+            name = ".".join((asl.__name__, *source.relative_to(base).with_suffix("").parts))
+            users.append(importlib.import_module(name))
+    return [(mod, "boto_client_for", boto_client_for) for mod in users]
 
 
 def _placeholder_zip() -> bytes:
