@@ -3,29 +3,27 @@
 moto does not enforce IAM, so a missing grant would first show on AWS; this test names, per function, the
 calls its code makes (see the adapters) and finds a statement that allows each on the right resource.
 """
-import copy
 import json
-import os
 
 import pytest
-from samtranslator.translator.transform import transform
 
-from local.template import load_template
+from .sam import translated_template
 
 CASES, OVERRIDES, IDEMPOTENCY = "CasesTable", "OverridesTable", "IdempotencyTable"
+STATE_MACHINE = "${AWS::StackName}-case"  # by name: a !Ref would close a dependency loop through the API
 CASE_WRITER = [("dynamodb:GetItem", CASES), ("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES),
                ("dynamodb:Query", CASES)]
 NEEDS = {
     "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
                                         ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
-                                        ("states:StartExecution", "CaseStateMachine")],
+                                        ("states:StartExecution", STATE_MACHINE)],
     "ScoreFunction": CASE_WRITER,
     "RequestReviewFunction": CASE_WRITER,
     "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
-                                          ("states:SendTaskSuccess", "CaseStateMachine")],
+                                          ("states:SendTaskSuccess", STATE_MACHINE)],
     "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)],
     "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*")],
-    "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", "CaseStateMachine")],
+    "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
                                                                  "RecordOutcomeFunction", "RequestCustomerFunction")]
@@ -34,22 +32,10 @@ NEEDS = {
 }
 
 
-class _NoManagedPolicies:
-    def load(self):
-        return {}
-
-
 @pytest.fixture(scope="module")
 def roles():
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator asks for one
-    template = copy.deepcopy(load_template())
-    for resource in template["Resources"].values():  # as `sam package` leaves them
-        props = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
-            if key in props:
-                props[key] = "s3://bucket/key"
-    translated = transform(template, {}, _NoManagedPolicies())["Resources"]
-    return {name[: -len("Role")]: r["Properties"] for name, r in translated.items()
+    resources = translated_template()["Resources"]
+    return {name[: -len("Role")]: r["Properties"] for name, r in resources.items()
             if r["Type"] == "AWS::IAM::Role" and name.endswith("Role")}
 
 
