@@ -306,9 +306,10 @@ class LocalEngine:
 
 
 def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
-    """DynamoDB checks a condition and writes in one step; moto does not, across threads. Serialize writes.
+    """DynamoDB checks a condition and writes in one step; moto does not, across threads. Serialize requests.
 
-    Without this, two reviewers deciding at the same instant could both pass `status = OPEN`.
+    Without this, two reviewers deciding at the same instant could both pass `status = OPEN`, and a query
+    copying items while another thread writes one fails with "dictionary changed size during iteration".
     """
     from moto.dynamodb.models import DynamoDBBackend
 
@@ -321,7 +322,9 @@ def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
         return write
 
     return [(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
-            for name in ("put_item", "update_item", "delete_item", "transact_write_items")]
+            for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query",
+                         "scan", "batch_get_item", "batch_write_item", "transact_get_items")
+            if hasattr(DynamoDBBackend, name)]
 
 
 def _cached_interpreter_clients() -> list[tuple[Any, str, Callable]]:
