@@ -109,6 +109,8 @@ def test_two_decisions_at_once_resume_the_workflow_once(stack):
                            "reason": "shipping costs too"}, 403),
     (("reviewers",), 300, {"action": "reject", "reason": "policy"}, 200),       # refusing commits nothing
     (("reviewers",), 300, {"action": "escalate", "reason": "too large for me"}, 200),
+    (("reviewers",), 300, {"action": "modify", "proposal": {"action": "refund", "amount": "4999", "currency": "EUR"},
+                           "reason": "typo"}, 400),                         # an amount must stay a number
     (("senior",), 6000, {"action": "approve"}, 403),
     (("senior", "supervisors"), 6000, {"action": "approve"}, 200),
 ])
@@ -118,6 +120,8 @@ def test_authority_matrix(stack, groups, amount, decision, expected):
     task = stack.task_for(reviewer, case_id)
     answer = stack.decide(reviewer, task["taskId"], decision)
     assert answer.status_code == expected, answer.text
+    if expected == 400:
+        assert answer.json()["field"] == "proposal.amount"
     if expected == 403:
         assert "authority" in answer.json()["error"]
         assert stack.case(case_id)["status"] == "AWAITING_REVIEW"  # nothing happened

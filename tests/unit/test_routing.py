@@ -51,3 +51,21 @@ def test_reasons_name_the_rule_and_each_signal_against_its_threshold():
 def test_low_confidence_reason_shows_value_and_threshold():
     routing = route("contract_change", CONTRACT, 0.62)
     assert routing.reasons[1].text == "the AI's confidence in its proposal is 0.62 (below 0.8)"
+
+
+def refund_route(payload: dict, proposal_amount=None, confidence: float = 0.95):
+    proposal = {"action": "refund"} | ({"amount": proposal_amount} if proposal_amount is not None else {})
+    facts = CaseFacts(payload=payload, ai={"confidence": confidence, "proposal": proposal}, customer={"id": "c"})
+    j = get_journey("refund")
+    return route_case(j, compute_signals(facts, j))
+
+
+@pytest.mark.parametrize("payload, proposed, rule", [
+    ({"orderNumber": "O", "amount": 20}, 20, "small-confident-refund"),
+    ({"orderNumber": "O", "amount": 10}, 4999, "above-standard-limit"),   # what would be paid counts
+    ({"orderNumber": "O", "amount": 4999}, 10, "above-standard-limit"),   # and what was asked
+    ({"orderNumber": "O"}, 1299, "missing-information"),                  # no amount asked: a person checks
+    ({"orderNumber": "O", "amount": 120}, 120, "above-auto-limit"),
+])
+def test_refunds_route_on_the_amount_at_stake(payload, proposed, rule):
+    assert refund_route(payload, proposed).rule == rule

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import Forbidden
+from .errors import Forbidden, InvalidInput
 
 
 class AuthorityConfig(BaseModel):
@@ -28,11 +28,10 @@ def limit_of(groups: tuple[str, ...] | list[str], kind: str) -> float:
 
 def committed_amount(proposal: dict[str, Any] | None, case: dict[str, Any]) -> float:
     """What a decision commits: the proposal's amount if it has one, else the case's payload amount."""
-    for source in (proposal or {}, case.get("payload", {})):
-        value = source.get("amount")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return 0.0
+    value = (proposal or {}).get("amount", case.get("payload", {}).get("amount", 0))
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise InvalidInput("proposal.amount", "must be a number")
+    return float(value)
 
 
 def check_authority(kind: str | None, groups: tuple[str, ...], proposal: dict[str, Any] | None,

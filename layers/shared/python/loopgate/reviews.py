@@ -170,6 +170,14 @@ def iso_epoch(epoch: int) -> str:
 
 
 # ---------------------------------------------------------------- decisions
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "value")
+
+
 def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict[str, Any]) -> None:
     journey = get_journey(case["journey"])
     if decision.action == "modify":
@@ -177,6 +185,9 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
             raise InvalidInput("proposal", "is required to modify: send the edited proposal")
         if decision.proposal == current:
             raise InvalidInput("proposal", "is unchanged; approve instead of modify")
+        for key, value in decision.proposal.items():
+            if key in current and _json_type(value) != _json_type(current[key]):
+                raise InvalidInput(f"proposal.{key}", f"must be a {_json_type(current[key])}, as in the AI's proposal")
     if decision.action == "ask_customer":
         asked = decision.fields or []
         if not asked:

@@ -101,10 +101,20 @@ def recent_fraud_attempts(facts: CaseFacts, journey: Journey) -> Signal:
     return Signal("recent_fraud_attempts", value, f"the account shows {value} recent fraud attempt(s)")
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def amount(facts: CaseFacts, journey: Journey) -> Signal:
-    raw = facts.payload.get("amount", 0)
-    value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else 0.0
-    return Signal("amount", value, f"the amount is {value:.2f}")
+    """What is at stake: the larger of what the customer asked (payload) and what the AI would commit (proposal)."""
+    asked = _number(facts.payload.get("amount"))
+    proposed = _number(facts.ai.get("proposal", {}).get("amount"))
+    known = [v for v in (asked, proposed) if v is not None]
+    value = max(known, default=0.0)
+    text = f"the amount is {value:.2f}"
+    if asked is not None and proposed is not None and asked != proposed:
+        text += f" (the customer asked for {asked:.2f}, the AI proposes {proposed:.2f})"
+    return Signal("amount", value, text)
 
 
 def customer_requests_human(facts: CaseFacts, journey: Journey) -> Signal:
