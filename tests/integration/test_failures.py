@@ -57,3 +57,25 @@ def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):
     latest = stack.task_for(senior, case_id)
     assert stack.decide(senior, latest["taskId"], {"action": "reject", "reason": "fraud"}).ok
     stack.wait_for(case_id, "REJECTED")
+
+
+def test_a_failed_step_does_not_lower_the_authority_a_case_needs(stack, senior, monkeypatch):
+    monkeypatch.setattr(stack.engine.handler_module("ScoreFunction"), "score_case",
+                        lambda *_: (_ for _ in ()).throw(RuntimeError("scoring model unavailable")))
+    sent = body("refund_large.json")
+    sent["payload"]["amount"] = sent["ai"]["proposal"]["amount"] = 20000.0
+    case_id = stack.new_case(sent)
+    task = stack.task_for(senior, case_id)
+    monkeypatch.undo()
+    assert task["reason"] == "system_error" and task["authority"] == "refund"
+
+    refused = stack.decide(senior, task["taskId"], {"action": "approve"})
+    assert refused.status_code == 403 and "authority" in refused.json()["error"]
+    assert stack.decide(senior, task["taskId"], {"action": "escalate", "reason": "above my authority"}).ok
+
+    supervisor = stack.token("sue", ["supervisors"])
+    upper = stack.task_for(supervisor, case_id)
+    assert upper["queue"] == "supervisors"
+    assert stack.decide(supervisor, upper["taskId"], {"action": "approve"}).ok
+    stack.wait_for(case_id, "COMPLETED")
+    assert stack.downstream(case_id)[0]["detail"]["proposal"]["amount"] == 20000.0

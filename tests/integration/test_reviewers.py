@@ -172,6 +172,14 @@ def test_a_reviewer_can_ask_the_customer_and_gets_the_case_back(stack):
     assert view["saw"]["payload"]["requestedChange"] == "Plus 100"
     assert case["overrides"] == []  # asking is not a departure
 
+    # Approved now: the customer confirms the change as the route says (not another question).
+    assert stack.decide(reviewer, back["taskId"], {"action": "approve"}).ok
+    stack.wait_for(case_id, "AWAITING_CUSTOMER", where=lambda c: c["timeline"][-1]["type"] == "customer_asked")
+    confirm = stack.link_for(sent["customer"]["email"], newer_than=link)
+    assert requests.get(confirm, headers={"Accept": "application/json"}, timeout=10).json()["kind"] == "confirm"
+    assert stack.answer(confirm, {"response": "confirm"}).ok
+    stack.wait_for(case_id, "COMPLETED")
+
 
 def test_thumbs_on_the_ai_suggestion_are_stored(stack):
     reviewer = token(stack, "reviewers")

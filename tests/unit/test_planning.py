@@ -5,7 +5,7 @@ from loopgate.models import Limits, Outcome, Plan
 from loopgate.overrides import field_diff
 from loopgate.planning import next_plan
 
-CASE = {"caseId": "case-1", "journey": "contract_change", "customer": {"id": "c-1"},
+CASE = {"caseId": "case-1", "journey": "contract_change", "customer": {"id": "c-1"}, "payload": {"contractId": "C"},
         "proposal": {"plan": "Plus 50", "price": 39.9}, "rule": "low-confidence",
         "signals": {"confidence": {"value": 0.6}}}
 
@@ -74,3 +74,20 @@ def test_field_diff_walks_nested_fields():
     assert field_diff({"a": {"b": 1, "c": 2}, "d": 1}, {"a": {"b": 1, "c": 3}, "e": 2}) == [
         {"field": "a.c", "from": 2, "to": 3}, {"field": "d", "from": 1, "to": None},
         {"field": "e", "from": None, "to": 2}]
+
+
+def test_escalation_climbs_from_the_senior_queue_to_the_supervisors():
+    senior = next_plan(plan(), reviewer("escalate", reason="x"), CASE).plan
+    assert senior.queue == "senior"
+    assert next_plan(senior, reviewer("escalate", reason="too large for me"), CASE).plan.queue == "supervisors"
+
+
+def test_after_a_reviewers_question_the_customer_confirms_as_the_route_says():
+    asked = next_plan(plan(), reviewer("ask_customer", fields=["requestedChange"], comment="Which plan?"), CASE).plan
+    assert (asked.next, asked.askFields, asked.ask) == ("customer", ["requestedChange"], "confirm")
+    answered = Outcome.model_validate({"actor": {"kind": "customer"}, "response": "provide",
+                                       "fields": {"requestedChange": "Plus 100"}})
+    back = next_plan(asked, answered, CASE).plan
+    assert (back.next, back.askFields, back.question) == ("review", [], None)
+    confirm_step = next_plan(back, reviewer("approve"), CASE).plan
+    assert (confirm_step.next, confirm_step.ask, confirm_step.askFields) == ("customer", "confirm", [])

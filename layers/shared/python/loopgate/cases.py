@@ -29,7 +29,12 @@ def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow) -> 
     store.create_case(case)
     store.append_event(case_id, "received", f"Case received from channel '{request.channel}'",
                        actor=f"channel:{request.channel}")
-    workflow.start(case_id, journey.name)
+    try:
+        workflow.start(case_id, journey.name)
+    except Exception:
+        # The channel gets an error and sends again; no case may stay RECEIVED with nobody working on it.
+        store.delete_case(case_id)
+        raise
     return {"caseId": case_id, "status": CaseStatus.RECEIVED.value}
 
 

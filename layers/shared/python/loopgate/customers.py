@@ -45,7 +45,8 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     journey = get_journey(case["journey"])
     step_id = plan.stepId or f"{case['caseId']}-step"
     valid_until = epoch() + plan.limits.customerSeconds
-    step = {"stepId": step_id, "caseId": case["caseId"], "kind": plan.ask, "fields": plan.askFields,
+    kind = "provide" if plan.askFields else plan.ask  # a reviewer's question, or what the route asks
+    step = {"stepId": step_id, "caseId": case["caseId"], "kind": kind, "fields": plan.askFields,
             "question": plan.question, "taskToken": task_token, "validUntil": valid_until,
             "createdAt": now_iso(), "reminders": 0}
     if not store.put_step(step):
@@ -77,7 +78,7 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
     what = "Reminded" if reminder else "Asked"
     store.append_event(case["caseId"], "customer_reminded" if reminder else "customer_asked",
-                       f"{what} the customer to {plan.ask} by {delivery.channel}",
+                       f"{what} the customer to {kind} by {delivery.channel}",
                        detail={"channel": delivery.channel, "attempts": delivery.attempts, "stepId": step_id})
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 

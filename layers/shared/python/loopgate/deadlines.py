@@ -19,7 +19,7 @@ def watched_queues(journeys: dict[str, Journey]) -> list[str]:
     """Every queue a journey can route a timed review to (audits have no time limit)."""
     queues = {"senior"}  # where failed steps go
     for journey in journeys.values():
-        queues |= {journey.queues.review, journey.queues.senior}
+        queues |= {journey.queues.review, journey.queues.senior, journey.queues.supervisor}
         queues |= {r.queue for r in journey.rules if r.queue} | ({journey.default.queue} - {None})
     return sorted(queues)
 

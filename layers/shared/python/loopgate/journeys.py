@@ -113,6 +113,7 @@ class Queues(BaseModel):
 
     review: str = "reviewers"
     senior: str = "senior"
+    supervisor: str = "supervisors"
     audit: str = "audit"
 
 
@@ -136,6 +137,10 @@ class Journey(BaseModel):
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review
+
+    def decision_named(self, rule: str | None) -> Decision:
+        """The decision of the rule that routed a case (its default when the rule is unknown)."""
+        return next((r for r in self.rules if r.name == rule), self.default)
 
     def limits_for(self, decision: Decision) -> Limits:
         return self.limits.model_copy(update=decision.limits.model_dump(exclude_none=True))

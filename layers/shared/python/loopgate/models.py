@@ -73,6 +73,7 @@ class Plan(BaseModel):
     next: Literal["execute", "customer", "review", "rescore", "alert", "reject"]
     queue: str
     seniorQueue: str
+    supervisorQueue: str = "supervisors"
     priority: int = Field(ge=1, le=9)
     escalated: bool = False
     customer: bool = False

@@ -40,7 +40,7 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
     proposal = case["proposal"]
     return Plan(
         journey=journey.name, next=_FIRST_STEP[route], queue=routing.queue,
-        seniorQueue=journey.queues.senior, priority=decision.priority,
+        seniorQueue=journey.queues.senior, supervisorQueue=journey.queues.supervisor, priority=decision.priority,
         customer=route == "human_then_customer", limits=journey.limits_for(decision), proposal=proposal,
         event=approved_event(case, proposal, "automation") if route == "auto" else None,
         ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,
@@ -58,25 +58,29 @@ def _event(kind: str, summary: str, actor: str, **detail: Any) -> dict[str, Any]
 
 def _go_ahead(plan: Plan, case: dict[str, Any], proposal: dict[str, Any], decided_by: str) -> Plan:
     """After an approval: the customer confirms next if the route says so, else execute."""
+    done_asking = {"askFields": [], "question": None, "returnTo": None}  # a reviewer's question is answered
     if plan.customer:
         return plan.model_copy(update={"next": "customer", "customer": False, "proposal": proposal,
-                                       "stepId": new_step_id(case), "reminders": 0})
-    return plan.model_copy(update={"next": "execute", "proposal": proposal,
+                                       "stepId": new_step_id(case), "reminders": 0, **done_asking})
+    return plan.model_copy(update={"next": "execute", "proposal": proposal, **done_asking,
                                    "event": approved_event(case, proposal, decided_by)})
 
 
 def _escalate(plan: Plan, reason: str) -> Plan:
+    """One step up the ladder: a review queue to the senior queue, the senior queue to the supervisors."""
+    upper = plan.supervisorQueue if plan.queue == plan.seniorQueue else plan.seniorQueue
     limits = plan.limits.model_copy(update={"reviewSeconds": plan.limits.seniorSeconds})
-    return plan.model_copy(update={"next": "review", "queue": plan.seniorQueue, "escalated": True,
+    return plan.model_copy(update={"next": "review", "queue": upper, "escalated": True,
                                    "priority": 1, "reason": reason, "limits": limits})
 
 
 def after_timeout(plan: Plan, case: dict[str, Any], reminders_allowed: int) -> Transition:
     if plan.next in ("review", "alert"):
         if not plan.escalated:
-            return Transition(_escalate(plan, "review_timeout"), events=[_event(
-                "review_escalated", f"No decision within the time limit; moved to queue '{plan.seniorQueue}'",
-                "workflow", fromQueue=plan.queue, toQueue=plan.seniorQueue)])
+            escalated = _escalate(plan, "review_timeout")
+            return Transition(escalated, events=[_event(
+                "review_escalated", f"No decision within the time limit; moved to queue '{escalated.queue}'",
+                "workflow", fromQueue=plan.queue, toQueue=escalated.queue)])
         return Transition(plan.model_copy(update={"next": "alert"}), events=[_event(
             "supervisor_alerted", "The senior review ran out of time; a supervisor is alerted", "workflow",
             queue=plan.queue)])
@@ -125,7 +129,8 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
     if action == "escalate":
         return Transition(_escalate(plan, "escalated_by_reviewer"), events=[event], override=departure(None))
     if action == "ask_customer":
-        ask = plan.model_copy(update={"next": "customer", "ask": "provide", "askFields": list(outcome.fields or []),
+        # `ask` stays the route's kind: the question is a provide step of its own (askFields), then back here.
+        ask = plan.model_copy(update={"next": "customer", "askFields": list(outcome.fields or []),
                                       "question": outcome.comment, "returnTo": "review",
                                       "stepId": new_step_id(case), "reminders": 0})
         return Transition(ask, events=[event])

@@ -45,25 +45,29 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
     """Stores a review task holding the token; a retried call with the same token opens nothing new."""
     plan = Plan.model_validate(state["plan"])
     case = store.get_case(state["caseId"])
+    # What the routing rule demands holds even when a failed step rebuilt the plan without it.
+    routed = get_journey(case["journey"]).decision_named(case.get("rule"))
     task_id = task_id_for(task_token)
     created = now()
     task = {
         "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": "review",
         "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(created + timedelta(seconds=plan.limits.reviewSeconds)),
-        "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority,
-        "fourEyes": plan.fourEyes, "taskToken": task_token,
+        "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
+        "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
     }
-    if not store.put_task(task):
-        return {"taskId": task_id, "created": False}
-    previous = case.get("openTaskId")
-    if previous and previous != task_id:
-        store.close_task(previous, "MOVED", {"movedTo": task_id})
-    store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
-    why = f" ({plan.reason.replace('_', ' ')})" if plan.reason else ""
-    store.append_event(case["caseId"], "review_requested", f"Waiting for a reviewer in queue '{plan.queue}'{why}",
-                       detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]})
-    return {"taskId": task_id, "created": True}
+    created = store.put_task(task)
+    # A retried call (same token) finishes what an earlier attempt may have left half done.
+    if case.get("openTaskId") != task_id:
+        previous = case.get("openTaskId")
+        if previous:
+            store.close_task(previous, "MOVED", {"movedTo": task_id})
+        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
+        why = f" ({plan.reason.replace('_', ' ')})" if plan.reason else ""
+        store.append_event(case["caseId"], "review_requested",
+                           f"Waiting for a reviewer in queue '{plan.queue}'{why}",
+                           detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]})
+    return {"taskId": task_id, "created": created}
 
 
 # ---------------------------------------------------------------- the queue

@@ -74,6 +74,14 @@ class CaseStore:
             raise NotFound(f"case {case_id} not found")
         return from_item(item)
 
+    def delete_case(self, case_id: str) -> None:
+        """Removes a case that never started (its item and its timeline)."""
+        items = self.cases.query(KeyConditionExpression=Key("pk").eq(case_pk(case_id)),
+                                 ProjectionExpression="pk, sk")["Items"]
+        with self.cases.batch_writer() as batch:
+            for item in items:
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
     def count_recent_cases(self, customer_id: str, journey: str, since: str) -> int:
         """How many cases this customer opened on this journey since `since` (ByCustomer GSI)."""
         count, start = 0, None
