@@ -4,7 +4,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.models import WorkflowState
+from loopgate.models import RecordInput
 from loopgate.recording import record_outcome
 from loopgate.runtime import case_store
 
@@ -17,9 +17,9 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    state = parse(event=event, model=WorkflowState)
-    logger.append_keys(caseId=state.caseId)
-    result = record_outcome(case_store(), state.model_dump())
+    record = parse(event=event, model=RecordInput)
+    logger.append_keys(caseId=record.state.caseId)
+    result = record_outcome(case_store(), record.state.model_dump(), record.recordedAt)
     logger.info("outcome recorded", extra={"next": result["plan"]["next"]})
     metrics.add_metric(name="OutcomesRecorded", unit=MetricUnit.Count, value=1)
     return result

@@ -79,3 +79,22 @@ def test_a_failed_step_does_not_lower_the_authority_a_case_needs(stack, senior, 
     assert stack.decide(supervisor, upper["taskId"], {"action": "approve"}).ok
     stack.wait_for(case_id, "COMPLETED")
     assert stack.downstream(case_id)[0]["detail"]["proposal"]["amount"] == 20000.0
+
+
+def test_a_retried_record_step_logs_a_correction_once(stack):
+    sent = body("document_approval.json")
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_CUSTOMER")
+    plan = {"journey": "document_approval", "next": "customer", "queue": "reviewers", "seniorQueue": "senior",
+            "priority": 5, "ask": "correct", "stepId": f"{case_id}-retry",
+            "limits": {"reviewSeconds": 60, "seniorSeconds": 60, "customerSeconds": 60}}
+    outcome = {"actor": {"kind": "customer"}, "response": "correct", "fields": {"reading": 1},
+               "at": "2026-11-22T10:00:00.000Z"}
+    record = {"state": {"caseId": case_id, "plan": plan, "outcome": outcome}, "recordedAt": "2026-11-22T10:00:01Z"}
+
+    for _ in range(2):  # Step Functions retries a Lambda task with the same input
+        stack.engine.invoke("RecordOutcomeFunction", record)
+
+    case = stack.case(case_id)
+    assert [o["kind"] for o in case["overrides"]] == ["customer_correction"]
+    assert [e["type"] for e in case["timeline"]].count("customer_correct") == 1

@@ -228,7 +228,8 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
         raise Gone("this request was already answered or has expired")
     store.set_link_used(link["linkHash"], True)
     try:
-        workflow.resume(step["taskToken"], {"actor": {"kind": "customer", "id": case["customer"]["id"]}, **record})
+        workflow.resume(step["taskToken"], {"actor": {"kind": "customer", "id": case["customer"]["id"]},
+                                            "at": now_iso(), "stepId": step["stepId"], **record})
     except BaseException as exc:
         # Not received: undo, so that the customer's answer is not lost and can be sent again.
         store.release_step(case["caseId"], step["stepId"])

@@ -153,6 +153,7 @@ class Outcome(BaseModel):
     option: str | None = None
     fields: dict[str, Any] | list[str] | None = None
     approvedBy: str | None = None
+    at: str | None = None  # when the person decided or answered
     proposal: dict[str, Any] | None = None
     reason: str | None = None
     comment: str | None = None
@@ -173,6 +174,13 @@ class WorkflowState(BaseModel):
     caseId: str
     plan: Plan | None = None
     outcome: dict[str, Any] | None = None
+
+
+class RecordInput(BaseModel):
+    """What the record step receives: the state, and when the workflow entered the step (stable across retries)."""
+
+    state: WorkflowState
+    recordedAt: str
 
 
 class TokenTaskInput(BaseModel):

@@ -30,10 +30,13 @@ def field_diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
 
 def override_record(*, kind: str, case: dict[str, Any], actor_id: str, decision: str,
                     proposal: dict[str, Any] | None, decided: dict[str, Any] | None,
-                    reason: str | None, comment: str | None = None,
-                    task_id: str | None = None) -> dict[str, Any]:
-    """One append-only item of the override log, with the signals and rule at decision time."""
-    at = now_iso()
+                    reason: str | None, comment: str | None = None, task_id: str | None = None,
+                    at: str | None = None) -> dict[str, Any]:
+    """One append-only item of the override log, with the signals and rule at decision time.
+
+    Given the decision's id and time, the item's key is the same however often a retried step builds it.
+    """
+    at = at or now_iso()
     override_id = task_id or uuid.uuid4().hex
     return {
         "journey": case["journey"],

@@ -116,7 +116,7 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
             kind = "reviewer_overturned_refusal"
         return override_record(kind=kind, case=case, actor_id=reviewer, decision=action,
                                proposal=current, decided=decided, reason=outcome.reason,
-                               comment=outcome.comment, task_id=outcome.taskId)
+                               comment=outcome.comment, task_id=outcome.taskId, at=outcome.at)
 
     if action == "approve":
         return Transition(_go_ahead(plan, case, current, f"reviewer:{reviewer}"), events=[event])
@@ -175,7 +175,8 @@ def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
         proposal = {**case["proposal"], "extracted": corrected}
         correction = override_record(kind="customer_correction", case=case, actor_id="customer",
                                      decision="correct", proposal=extracted, decided=corrected,
-                                     reason="customer correction", comment=outcome.comment)
+                                     reason="customer correction", comment=outcome.comment,
+                                     task_id=plan.stepId, at=outcome.at)
         return Transition(_go_ahead(plan, case, proposal, "customer"),
                           case_changes={"proposal": proposal, "payload": {**case["payload"], "extracted": corrected}},
                           events=[event], override=correction)

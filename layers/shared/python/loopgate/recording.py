@@ -9,7 +9,7 @@ from .models import Outcome, Plan
 from .planning import next_plan
 
 
-def record_outcome(store: CaseStore, state: dict[str, Any]) -> dict[str, Any]:
+def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | None = None) -> dict[str, Any]:
     plan = Plan.model_validate(state["plan"])
     outcome = Outcome.model_validate(state.get("outcome") or {})
     case = store.get_case(state["caseId"])
@@ -26,8 +26,10 @@ def record_outcome(store: CaseStore, state: dict[str, Any]) -> dict[str, Any]:
         store.append_override(transition.override)
     if transition.case_changes:
         store.update_case(case, transition.case_changes)
+    # The decision's time, or when the workflow entered this step: the same on every retry of it.
+    at = outcome.at or recorded_at
     for event in transition.events:
         store.append_event(case["caseId"], event["type"], event["summary"], actor=event["actor"],
-                           detail=event["detail"])
+                           detail=event["detail"], at=at)
     plan = transition.plan.model_copy(update={"journey": case["journey"]})
     return {"caseId": case["caseId"], "plan": plan.model_dump()}

@@ -225,7 +225,7 @@ def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
     if commits and task.get("fourEyes") and not task.get("firstApproval"):
         return _first_approval(store, caller, task, record, now_epoch)
     output = {"actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)},
-              "taskId": task_id, **record}
+              "taskId": task_id, "at": now_iso(), **record}
     extra_condition, extra_names = "", None
     if task.get("firstApproval") and commits:
         # Four-eyes: the second reviewer confirms the first's decision; it is the first's that goes ahead.

@@ -76,8 +76,9 @@ class CaseStore:
 
     def delete_case(self, case_id: str) -> None:
         """Removes a case that never started (its item and its timeline)."""
-        items = self.cases.query(KeyConditionExpression=Key("pk").eq(case_pk(case_id)),
-                                 ProjectionExpression="pk, sk")["Items"]
+        items = self.cases.query(KeyConditionExpression=Key("pk").eq(case_pk(case_id)), ProjectionExpression="pk, sk")[
+            "Items"
+        ]
         with self.cases.batch_writer() as batch:
             for item in items:
                 batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
@@ -139,19 +140,32 @@ class CaseStore:
         return {**case, **changes, "version": case["version"] + 1}
 
     def append_event(
-        self, case_id: str, kind: str, summary: str, actor: str = "workflow", detail: dict[str, Any] | None = None
+        self,
+        case_id: str,
+        kind: str,
+        summary: str,
+        actor: str = "workflow",
+        detail: dict[str, Any] | None = None,
+        at: str | None = None,
     ) -> dict[str, Any]:
-        at = now_iso()
+        """Appends to the timeline; given `at` (a decision's time), a retried step appends the same event once."""
+        once = at is not None
+        at = at or now_iso()
         event = {
             "pk": case_pk(case_id),
-            "sk": f"EVENT#{at}#{uuid.uuid4().hex[:8]}",
+            "sk": f"EVENT#{at}#{kind}" if once else f"EVENT#{at}#{uuid.uuid4().hex[:8]}",
             "type": kind,
             "at": at,
             "actor": actor,
             "summary": summary,
             "detail": {k: v for k, v in (detail or {}).items() if v is not None},
         }
-        self.cases.put_item(Item=to_item(event))
+        if once:
+            _if_condition_holds(
+                self.cases.put_item, Item=to_item(event), ConditionExpression="attribute_not_exists(sk)"
+            )
+        else:
+            self.cases.put_item(Item=to_item(event))
         return event
 
     # ------------------------------------------------------------ review tasks
@@ -379,14 +393,10 @@ class CaseStore:
 
     # ------------------------------------------------------------ override log
     def append_override(self, record: dict[str, Any]) -> bool:
-        """Appends once: a retried workflow step with the same override id writes nothing new."""
-        existing = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(record["caseId"]))[
-            "Items"
-        ]
-        if any(i.get("overrideId") == record["overrideId"] for i in existing):
-            return False
-        self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_not_exists(overrideKey)")
-        return True
+        """Appends once: a retried step builds the same key (decision time and id), and the write is conditional."""
+        return _if_condition_holds(
+            self.overrides.put_item, Item=to_item(record), ConditionExpression="attribute_not_exists(overrideKey)"
+        )
 
     def query_overrides(
         self,
