@@ -74,6 +74,9 @@ class LocalEngine:
         self.outbox: list[OutboxItem] = []
         self._modules: dict[str, ModuleType] = {}
         self._import_lock = threading.Lock()
+        # One container per function, one request at a time, as Lambda runs them: module globals such as a
+        # Powertools resolver's current event are not shared between concurrent requests.
+        self._containers = {logical_id: threading.RLock() for logical_id in self.functions}
         self._mock = None
         self._patches: list[tuple[Any, str, Any]] = []
         self._stopping = threading.Event()
@@ -222,7 +225,9 @@ class LocalEngine:
         fn = self.functions[logical_id]
         context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
                                invoked_function_arn=self.template.physical[logical_id]["Arn"])
-        return self._handler(fn)(event, context)
+        handler = self._handler(fn)
+        with self._containers[logical_id]:
+            return handler(event, context)
 
     def _install_patches(self) -> None:
         from moto.awslambda.models import LambdaFunction

@@ -54,7 +54,10 @@ def post_case(request: CaseRequest):
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput("Idempotency-Key", "must be 1 to 255 characters")
     if key:
-        received = receive_once(intake={"idempotencyKey": key, "request": request.model_dump(mode="json")})
+        # Keys are the channel's own: two channels that pick the same key do not share a case.
+        identity = app.current_event.request_context.identity
+        scoped = f"{identity.api_key_id or identity.api_key or 'anonymous'}:{key}"
+        received = receive_once(intake={"idempotencyKey": scoped, "request": request.model_dump(mode="json")})
     else:
         received = receive_case(request, case_store(), workflow())
     logger.info("case received", extra={"caseId": received["caseId"], "journey": request.journey})

@@ -1,4 +1,5 @@
 """Customers in the loop: link security, channels and fallback, reminders, a person on request, feedback."""
+import json
 import logging
 import secrets
 import uuid
@@ -186,14 +187,12 @@ def test_no_token_or_link_reaches_a_log(stack, caplog, capfd):
                   headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
     stack.wait_for(case_id, "COMPLETED")
 
-    ddb = stack.engine.client("dynamodb")
-    table = "loopgate-local-CasesTable"
-    review_token = ddb.get_item(TableName=table, Key={"pk": {"S": f"TASK#{task['taskId']}"},
-                                                      "sk": {"S": "TASK"}})["Item"]["taskToken"]["S"]
-    steps = ddb.query(TableName=table, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
-                      ExpressionAttributeValues={":pk": {"S": f"CASE#{case_id}"}, ":s": {"S": "STEP#"}})["Items"]
-    secrets_ = [review_token, steps[0]["taskToken"]["S"], link.rsplit("/", 1)[1], link_hash(link.rsplit("/", 1)[1]),
-                token]
+    # The workflow's own history knows the tokens it handed out (and the store forgot them once used).
+    scheduled = [json.loads(e["taskScheduledEventDetails"]["parameters"]) for e in stack.engine.history(case_id)
+                 if e["type"] == "TaskScheduled" and "waitForTaskToken" in e["taskScheduledEventDetails"]["resource"]]
+    task_tokens = [p["Payload"]["taskToken"] for p in scheduled]
+    assert len(task_tokens) == 2, "a review and a customer step"
+    secrets_ = [*task_tokens, link.rsplit("/", 1)[1], link_hash(link.rsplit("/", 1)[1]), token]
     out, err = capfd.readouterr()
     logs = "\n".join([caplog.text, out, err])
     assert "case received" in logs and "customer answered" in logs, "the flow's logs were captured"

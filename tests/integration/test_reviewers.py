@@ -245,3 +245,23 @@ def test_a_lease_runs_out(stack):
     time.sleep(1.5)
     assert requests.post(url, headers={"Authorization": f"Bearer {ben}"}, timeout=10).status_code == 200
     assert stack.decide(ana, task["taskId"], {"action": "approve"}).status_code == 409
+
+
+@pytest.mark.parametrize("route, position", [
+    ("/reviews", {"reviewers": "x"}),
+    ("/reviews", {"reviewers": ["a"]}),
+    ("/reviews", {"senior": {"pk": "TASK#1", "sk": "TASK", "queueKey": "QUEUE#senior", "queueOrder": "1"}}),
+    ("/reviews", {"reviewers": {"pk": "TASK#1", "sk": "TASK", "queueKey": "QUEUE#senior", "queueOrder": "1"}}),
+    ("/overrides?journey=refund", {"x": "y"}),
+    ("/overrides?journey=refund", {"journey": "contract_change", "overrideKey": "2026"}),
+])
+def test_a_tampered_cursor_is_refused_naming_it(stack, route, position):
+    import base64
+    import json
+
+    tok = token(stack, "reviewers", "leads")
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+    joiner = "&" if "?" in route else "?"
+    response = requests.get(f"{stack.url}{route}{joiner}cursor={cursor}", headers={"Authorization": f"Bearer {tok}"},
+                            timeout=10)
+    assert response.status_code == 400 and response.json()["field"] == "cursor"

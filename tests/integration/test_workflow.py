@@ -168,6 +168,8 @@ def test_the_same_idempotency_key_makes_one_case(stack):
     (lambda c: c.update(journey="no_such_journey"), "journey"),
     (lambda c: c["customer"].update(email="not-an-address"), "customer.email"),
     (lambda c: c["payload"].update(contractId=42), "payload.contractId"),
+    (lambda c: c["payload"].update(notes="x" * 120_000), "payload"),   # a case item must fit DynamoDB's 400 KB
+    (lambda c: c["ai"]["proposal"].update(blob="y" * 60_000), "ai.proposal"),
 ])
 def test_a_malformed_case_is_refused_naming_the_field(stack, mutate, field):
     sent = body("contract_change_low_confidence.json")

@@ -237,6 +237,7 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
         if isinstance(exc, Conflict):
             raise TryAgain("we were just updating your request; please send your answer again") from exc
         raise
+    store.forget_step_token(case["caseId"], step["stepId"])
     store.add_effort(case["caseId"], interactions=1)
     return {"caseId": case["caseId"], "response": reply.response, "status": "RECEIVED",
             "locale": case["customer"].get("locale", "en"),

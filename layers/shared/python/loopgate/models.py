@@ -1,10 +1,12 @@
 """The domain's types: what a channel posts, what a case is, and what the workflow carries."""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class CaseStatus(StrEnum):
@@ -33,9 +35,22 @@ class Customer(BaseModel):
 class AiProposal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    proposal: dict[str, Any]
+    proposal: Proposal
     confidence: float = Field(ge=0, le=1)
     draft: str | None = Field(default=None, max_length=20_000)
+
+
+def _at_most(limit: int) -> Callable[[Any], Any]:
+    """A JSON value no larger than `limit` bytes: a case item must stay under DynamoDB's 400 KB."""
+    def check(value: Any) -> Any:
+        if len(json.dumps(value, ensure_ascii=False).encode()) > limit:
+            raise ValueError(f"is larger than {limit // 1024} KB")
+        return value
+    return check
+
+
+Payload = Annotated[dict[str, Any], AfterValidator(_at_most(100 * 1024))]
+Proposal = Annotated[dict[str, Any], AfterValidator(_at_most(50 * 1024))]
 
 
 class CaseRequest(BaseModel):
@@ -46,7 +61,7 @@ class CaseRequest(BaseModel):
     journey: str = Field(min_length=1, max_length=64)
     channel: str = Field(min_length=1, max_length=64)
     customer: Customer
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: Payload = Field(default_factory=dict)
     ai: AiProposal
 
 
@@ -109,8 +124,9 @@ class ReviewDecision(BaseModel):
     action: Literal["approve", "modify", "reject", "escalate", "ask_customer"]
     reason: str | None = Field(default=None, max_length=200)
     comment: str | None = Field(default=None, max_length=2000)
-    proposal: dict[str, Any] | None = None
-    fields: list[str] | None = Field(default=None, description="ask_customer: the payload fields to ask for.")
+    proposal: Proposal | None = None
+    fields: list[str] | None = Field(default=None, max_length=20,
+                                     description="ask_customer: the payload fields to ask for.")
 
 
 class CustomerFeedback(BaseModel):
@@ -138,7 +154,7 @@ class CustomerAnswer(BaseModel):
 
     response: Literal["confirm", "reject", "choose", "provide", "correct", "human"]
     option: str | None = Field(default=None, max_length=200)
-    fields: dict[str, Any] | None = None
+    fields: Annotated[dict[str, Any], AfterValidator(_at_most(20 * 1024))] | None = None
     comment: str | None = Field(default=None, max_length=2000)
 
 

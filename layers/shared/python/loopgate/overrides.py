@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from .clock import iso, now, now_iso, parse_iso
-from .cursors import decode_cursor, encode_cursor
+from .cursors import decode_cursor, encode_cursor, is_key
 from .errors import Forbidden, InvalidInput
 
 
@@ -82,6 +82,9 @@ def list_overrides(store, groups: tuple[str, ...], *, journey: str | None, revie
     last = _day_or_time("to", end, now_iso())
     if end and "T" not in end:
         last = last[:10] + "T23:59:59.999Z"  # a day given as `to` includes that whole day
+    key = {"journey": journey, "overrideKey": None} if journey else {"reviewer": reviewer, "journey": None,
+                                                                      "overrideKey": None}
+    position = decode_cursor(cursor, lambda found: is_key(found, key)) or None
     items, after = store.query_overrides(journey=journey, reviewer=reviewer, start=first, end=last, limit=limit,
-                                         after=decode_cursor(cursor) or None)
+                                         after=position)
     return {"items": items, "nextCursor": encode_cursor(after)}

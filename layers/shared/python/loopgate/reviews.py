@@ -8,7 +8,7 @@ from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
 from .authority import check_authority
 from .clock import epoch, iso, now, now_iso
-from .cursors import decode_cursor, encode_cursor
+from .cursors import decode_cursor, encode_cursor, is_key
 from .errors import Conflict, Forbidden, InvalidInput
 from .http import Caller
 from .journeys import get_journey
@@ -95,7 +95,10 @@ def list_reviews(store: CaseStore, caller: Caller, limit: int = PAGE_SIZE,
     """The caller's queues merged, priority first then age; the cursor remembers each queue's position."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit", "must be between 1 and 100")
-    positions = decode_cursor(cursor)
+    positions = decode_cursor(cursor, lambda found: all(
+        queue in caller.groups and (position == "done" or is_key(position, {
+            "pk": None, "sk": "TASK", "queueKey": f"QUEUE#{queue}", "queueOrder": None}))
+        for queue, position in found.items()))
     candidates, more = [], {}
     for queue in caller.groups:
         if positions.get(queue) == "done":

@@ -198,7 +198,7 @@ class CaseStore:
             Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
-            + " REMOVE queueKey, queueOrder",
+            + " REMOVE queueKey, queueOrder, taskToken",
             ConditionExpression="#f0 = :expected",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -208,10 +208,12 @@ class CaseStore:
         """Puts a task back in its queue after a failed hand-back to the workflow."""
         self.cases.update_item(
             Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
-            UpdateExpression="SET #s = :open, queueKey = :qk, queueOrder = :qo REMOVE decision, closedAt",
+            UpdateExpression="SET #s = :open, queueKey = :qk, queueOrder = :qo, taskToken = :token "
+            "REMOVE decision, closedAt",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
                 ":open": "OPEN",
+                ":token": task["taskToken"],
                 ":qk": f"QUEUE#{task['queue']}",
                 ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
             },
@@ -248,7 +250,8 @@ class CaseStore:
         values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
         values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
         update = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
-        update += " REMOVE queueKey, queueOrder, claimedBy, leaseUntil" if close else " REMOVE claimedBy, leaseUntil"
+        # A decided task leaves its queue and forgets its token (the caller holds it for the hand-back).
+        update += " REMOVE claimedBy, leaseUntil" + (", queueKey, queueOrder, taskToken" if close else "")
         condition = (
             "#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)" + extra_condition
         )
@@ -343,8 +346,14 @@ class CaseStore:
         """The workflow stopped waiting for this step: its links answer 410 from now on."""
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-            UpdateExpression="SET closedAt = :now",
+            UpdateExpression="SET closedAt = :now REMOVE taskToken",
             ExpressionAttributeValues={":now": now_iso()},
+        )
+
+    def forget_step_token(self, case_id: str, step_id: str) -> None:
+        """The answer reached the workflow: the token is of no more use and is not kept."""
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE taskToken"
         )
 
     def put_link(self, link: dict[str, Any]) -> None:
