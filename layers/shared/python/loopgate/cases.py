@@ -6,7 +6,7 @@ from typing import Any
 
 from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
-from .clock import now_iso, parse_iso
+from .clock import iso, now_iso, parse_iso
 from .journeys import get_journey
 from .models import CaseRequest, CaseStatus
 
@@ -44,11 +44,12 @@ def case_view(store: CaseStore, case_id: str) -> dict[str, Any]:
         "caseId": case["caseId"], "journey": case["journey"], "channel": case["channel"],
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
         "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
-        "createdAt": case["createdAt"], "updatedAt": case.get("updatedAt", case["createdAt"]),
+        "createdAt": case["createdAt"], "updatedAt": iso(parse_iso(case.get("updatedAt", case["createdAt"]))),
         "effort": {"messages": 0, "reminders": 0, "interactions": 0, **case.get("effort", {}),
                    "repeatContacts": case.get("signals", {}).get("repeat_contacts", {}).get("value", 0)},
-        "timeline": [{"at": e["at"], "type": e["type"], "actor": e.get("actor"), "summary": e.get("summary"),
-                      "detail": e.get("detail") or {}} for e in sorted(events, key=lambda e: parse_iso(e["at"]))],
+        "timeline": [{"at": iso(parse_iso(e["at"])), "type": e["type"], "actor": e.get("actor"),
+                      "summary": e.get("summary"), "detail": e.get("detail") or {}}
+                     for e in sorted(events, key=lambda e: parse_iso(e["at"]))],
         "overrides": [
             {k: o.get(k) for k in ("overrideId", "kind", "at", "reviewer", "decision", "diff", "reason", "comment")}
             for o in store.overrides_for_case(case_id)],
