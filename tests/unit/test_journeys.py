@@ -20,27 +20,33 @@ def test_every_shipped_journey_loads():
     assert {"contract_change", "identity_verification"} <= set(journeys)
 
 
-def test_an_unknown_signal_names_the_file_and_the_rule(tmp_path):
-    data = valid()
+def _unknown_signal(data):
     data["rules"][0]["when"] = {"signal": "confidance", "op": "lt", "value": 0.5}
-    write(tmp_path, "sample", data)
-    with pytest.raises(JourneyDefinitionError, match=r"sample\.json: rules\.0\.when: unknown signal 'confidance'"):
-        load_journeys(tmp_path)
 
 
-def test_a_threshold_of_the_wrong_type_names_the_field(tmp_path):
-    data = valid()
+def _threshold_as_text(data):
     data["limits"]["reviewSeconds"] = "four hours"
-    write(tmp_path, "sample", data)
-    with pytest.raises(JourneyDefinitionError, match=r"sample\.json: limits\.reviewSeconds"):
-        load_journeys(tmp_path)
 
 
-def test_a_route_that_does_not_exist_is_refused(tmp_path):
-    data = valid()
+def _route_that_does_not_exist(data):
     data["default"]["route"] = "maybe"
+
+
+def _undeclared_threshold(data):
+    data["rules"][0]["when"] = {"signal": "amount", "op": "gt", "value": "$bigAmount"}
+
+
+@pytest.mark.parametrize("break_it, message", [
+    (_unknown_signal, r"sample\.json: rules\.0\.when: unknown signal 'confidance'"),
+    (_threshold_as_text, r"sample\.json: limits\.reviewSeconds"),
+    (_route_that_does_not_exist, r"sample\.json: default\.route"),
+    (_undeclared_threshold, r"sample\.json: rules\.0\.when: threshold 'bigAmount' is not in thresholds"),
+])
+def test_a_bad_journey_file_fails_naming_the_file_and_the_field(tmp_path, break_it, message):
+    data = valid()
+    break_it(data)
     write(tmp_path, "sample", data)
-    with pytest.raises(JourneyDefinitionError, match=r"sample\.json: default\.route"):
+    with pytest.raises(JourneyDefinitionError, match=message):
         load_journeys(tmp_path)
 
 
