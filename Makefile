@@ -8,7 +8,7 @@ PORT ?= 3000
 
 .PHONY: dev test lint unit integration e2e bench browser clean
 
-$(STAMP): requirements-dev.txt layers/shared/requirements.txt constraints.txt
+$(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

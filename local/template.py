@@ -167,6 +167,5 @@ class Template:
         return result
 
     def layer_paths(self) -> list[Path]:
-        """Where each layer's code sits, as Lambda puts it on sys.path (/opt/python)."""
-        return [ROOT / r["Properties"]["ContentUri"] / "python"
-                for r in self.of_type("AWS::Serverless::LayerVersion").values()]
+        """Where each layer's code sits: its ContentUri is what Lambda puts on sys.path as /opt/python."""
+        return [ROOT / r["Properties"]["ContentUri"] for r in self.of_type("AWS::Serverless::LayerVersion").values()]

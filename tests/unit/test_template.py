@@ -49,3 +49,14 @@ def test_the_translated_template_deploys_without_circular_dependencies():
 
     matches = cfn_lint.lint(json.dumps(translated_template()), config=cfn_lint.ManualArgs(regions=["us-east-1"]))
     assert [str(m) for m in matches if m.rule.id.startswith("E")] == []
+
+
+def test_the_layer_builds_to_opt_python():
+    """SAM's python build puts ContentUri under python/; the package must sit at its top, with the pins beside it."""
+    from local.template import ROOT
+
+    (layer,) = [r for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
+    content = ROOT / layer["Properties"]["ContentUri"]
+    assert (content / "loopgate" / "__init__.py").exists()
+    assert (content / "requirements.txt").exists()
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
