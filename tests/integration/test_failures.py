@@ -98,3 +98,34 @@ def test_a_retried_record_step_logs_a_correction_once(stack):
     case = stack.case(case_id)
     assert [o["kind"] for o in case["overrides"]] == ["customer_correction"]
     assert [e["type"] for e in case["timeline"]].count("customer_correct") == 1
+
+
+def test_a_failed_customer_step_comes_back_to_a_person_and_still_asks_the_customer(stack, monkeypatch):
+    reviewer = stack.token(f"rev-{uuid.uuid4().hex[:6]}", ["reviewers"])
+    sent = body("contract_change_low_confidence.json")
+    case_id = stack.new_case(sent)
+    first = stack.task_for(reviewer, case_id)
+    monkeypatch.setattr(stack.engine.handler_module("RequestCustomerFunction"), "open_customer_step",
+                        lambda *_: (_ for _ in ()).throw(RuntimeError("mail service down")))
+    assert stack.decide(reviewer, first["taskId"], {"action": "approve"}).ok
+
+    again = _next_task(stack, reviewer, case_id, first)
+    monkeypatch.undo()
+    assert (again["queue"], again["reason"]) == ("reviewers", "system_error")
+    assert stack.decide(reviewer, again["taskId"], {"action": "approve"}).ok
+
+    stack.wait_for(case_id, "AWAITING_CUSTOMER")  # the customer still confirms
+    assert stack.answer(stack.link_for(sent["customer"]["email"]), {"response": "confirm"}).ok
+    stack.wait_for(case_id, "COMPLETED")
+
+
+def _next_task(stack, token, case_id, previous, timeout=30):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        tasks = [t for t in stack.reviews(token) if t["caseId"] == case_id and t["taskId"] != previous["taskId"]]
+        if tasks:
+            return tasks[0]
+        time.sleep(0.05)
+    raise AssertionError("no new review task")

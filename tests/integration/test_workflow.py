@@ -191,3 +191,10 @@ def test_reviewers_need_a_valid_token(stack):
     assert requests.get(f"{stack.url}/reviews", timeout=10).status_code == 401
     assert requests.get(f"{stack.url}/reviews", headers={"Authorization": "Bearer forged"},
                         timeout=10).status_code == 401
+
+
+def test_an_amount_that_is_not_a_number_is_refused_at_intake(stack):
+    sent = body("refund_small.json")
+    sent["ai"]["proposal"]["amount"] = "19.99"
+    response = stack.post_case(sent)
+    assert response.status_code == 422 and response.json()["field"] == "ai.proposal"

@@ -23,7 +23,10 @@ def reviewer(action, **more) -> Outcome:
 
 def test_approval_goes_to_the_customer_when_the_route_says_so():
     after = next_plan(plan(), reviewer("approve"), CASE)
-    assert (after.plan.next, after.plan.customer, after.override) == ("customer", False, None)
+    assert (after.plan.next, after.plan.customer, after.override) == ("customer", True, None)  # still owed
+    confirmed = next_plan(after.plan, Outcome.model_validate({"actor": {"kind": "customer"}, "response": "confirm"}),
+                          CASE)
+    assert (confirmed.plan.next, confirmed.plan.customer) == ("execute", False)
 
 
 def test_approval_without_customer_step_executes_with_the_event():
@@ -91,3 +94,25 @@ def test_after_a_reviewers_question_the_customer_confirms_as_the_route_says():
     assert (back.next, back.askFields, back.question) == ("review", [], None)
     confirm_step = next_plan(back, reviewer("approve"), CASE).plan
     assert (confirm_step.next, confirm_step.ask, confirm_step.askFields) == ("customer", "confirm", [])
+
+
+def test_supervisors_are_the_top_of_the_ladder():
+    top = plan(queue="supervisors")
+    assert next_plan(top, reviewer("escalate", reason="x"), CASE).plan.queue == "supervisors"
+
+
+def test_the_routes_customer_confirmation_survives_a_reviewers_question():
+    asked = next_plan(plan(), reviewer("ask_customer", fields=["requestedChange"]), CASE).plan
+    person = Outcome.model_validate({"actor": {"kind": "customer"}, "response": "human"})
+    for outcome in (person, Outcome(Error="States.Timeout")):
+        back = next_plan(asked, outcome, CASE).plan
+        assert (back.next, back.customer) == ("review", True)
+        assert next_plan(back, reviewer("approve"), CASE).plan.next == "customer"
+
+
+def test_a_customer_who_asks_for_a_person_on_the_routes_step_is_served_by_that_person():
+    at_customer = next_plan(plan(), reviewer("approve"), CASE).plan
+    person = Outcome.model_validate({"actor": {"kind": "customer"}, "response": "human"})
+    back = next_plan(at_customer, person, CASE).plan
+    assert (back.next, back.customer, back.priority) == ("review", False, 1)
+    assert next_plan(back, reviewer("approve"), CASE).plan.next == "execute"

@@ -51,9 +51,10 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
             "createdAt": now_iso(), "reminders": 0}
     if not store.put_step(step):
         existing = store.get_step(case["caseId"], step_id)
-        if existing["taskToken"] == task_token:
+        if existing.get("sentFor") == task_token:
             return {"stepId": step_id, "sent": False}  # a retried invocation: the message went out already
-        if not store.rearm_step(case["caseId"], step_id, task_token, valid_until):
+        if existing.get("taskToken") != task_token and not store.rearm_step(
+                case["caseId"], step_id, task_token, valid_until):
             raise Conflict(f"step {step_id} was answered or closed meanwhile")
     reminder = plan.reminders > 0
     link_id = new_link_id()
@@ -73,6 +74,7 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
                            "Neither email nor SMS reached the customer; a person will reach out",
                            detail={"attempts": str(exc)})
         raise CustomerUnreachable(str(exc)) from exc
+    store.mark_step_sent(case["caseId"], step_id, task_token)
     if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:
         store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 class CaseStatus(StrEnum):
@@ -38,6 +38,15 @@ class AiProposal(BaseModel):
     proposal: Proposal
     confidence: float = Field(ge=0, le=1)
     draft: str | None = Field(default=None, max_length=20_000)
+
+    @field_validator("proposal")
+    @classmethod
+    def _amount_is_a_number(cls, proposal: dict[str, Any]) -> dict[str, Any]:
+        # Authority is checked against the amount a decision commits: it must be one.
+        amount = proposal.get("amount")
+        if "amount" in proposal and (not isinstance(amount, (int, float)) or isinstance(amount, bool)):
+            raise ValueError("amount must be a number")
+        return proposal
 
 
 def _at_most(limit: int) -> Callable[[Any], Any]:

@@ -41,7 +41,7 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
     return Plan(
         journey=journey.name, next=_FIRST_STEP[route], queue=routing.queue,
         seniorQueue=journey.queues.senior, supervisorQueue=journey.queues.supervisor, priority=decision.priority,
-        customer=route == "human_then_customer", limits=journey.limits_for(decision), proposal=proposal,
+        customer=route in ("customer", "human_then_customer"), limits=journey.limits_for(decision), proposal=proposal,
         event=approved_event(case, proposal, "automation") if route == "auto" else None,
         ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,
         audit=route == "auto" and audit_selected(case["caseId"], journey.audit_rate_for(decision)),
@@ -57,18 +57,23 @@ def _event(kind: str, summary: str, actor: str, **detail: Any) -> dict[str, Any]
 
 
 def _go_ahead(plan: Plan, case: dict[str, Any], proposal: dict[str, Any], decided_by: str) -> Plan:
-    """After an approval: the customer confirms next if the route says so, else execute."""
+    """After an approval: the customer confirms next while the route still owes their answer, else execute.
+
+    `customer` stays set until the customer has answered, so a step that fails on the way (and sends the
+    case to a person) does not skip the customer's confirmation.
+    """
     done_asking = {"askFields": [], "question": None, "returnTo": None}  # a reviewer's question is answered
     if plan.customer:
-        return plan.model_copy(update={"next": "customer", "customer": False, "proposal": proposal,
+        return plan.model_copy(update={"next": "customer", "proposal": proposal,
                                        "stepId": new_step_id(case), "reminders": 0, **done_asking})
     return plan.model_copy(update={"next": "execute", "proposal": proposal, **done_asking,
                                    "event": approved_event(case, proposal, decided_by)})
 
 
 def _escalate(plan: Plan, reason: str) -> Plan:
-    """One step up the ladder: a review queue to the senior queue, the senior queue to the supervisors."""
-    upper = plan.supervisorQueue if plan.queue == plan.seniorQueue else plan.seniorQueue
+    """One step up the ladder: a review queue to the senior queue, the senior queue to the supervisors,
+    who are the top: their cases stay with them."""
+    upper = plan.supervisorQueue if plan.queue in (plan.seniorQueue, plan.supervisorQueue) else plan.seniorQueue
     limits = plan.limits.model_copy(update={"reviewSeconds": plan.limits.seniorSeconds})
     return plan.model_copy(update={"next": "review", "queue": upper, "escalated": True,
                                    "priority": 1, "reason": reason, "limits": limits})
@@ -94,9 +99,13 @@ def after_timeout(plan: Plan, case: dict[str, Any], reminders_allowed: int) -> T
         "customer_no_answer", "The customer did not answer in time; a person reaches out", "workflow")])
 
 
-def _outreach(plan: Plan, reason: str) -> Plan:
-    return plan.model_copy(update={"next": "review", "customer": False, "priority": 2, "reason": reason,
-                                   "stepId": None, "reminders": 0})
+def _outreach(plan: Plan, reason: str, priority: int = 2) -> Plan:
+    """A person takes over from the customer step. When the step was a reviewer's question, the route's own
+    customer confirmation is still owed; otherwise the person who reaches out stands in for it."""
+    owed = plan.customer if plan.returnTo == "review" else False
+    return plan.model_copy(update={"next": "review", "customer": owed, "priority": priority, "reason": reason,
+                                   "stepId": None, "reminders": 0, "askFields": [], "question": None,
+                                   "returnTo": None})
 
 
 def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transition:
@@ -151,16 +160,17 @@ def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
     event = _event(f"customer_{response}", _CUSTOMER_SAID.get(response, f"The customer chose {response}"),
                    "customer", comment=outcome.comment, option=outcome.option,
                    fields=sorted(fields) or None)
+    answered = plan.model_copy(update={"customer": False})  # the customer's part is done
     if response == "confirm":
         proposal = case["proposal"]
         if plan.ask == "correct":
             proposal = {**proposal, "extracted": case["payload"].get("extracted", {})}
-        return Transition(_go_ahead(plan, case, proposal, "customer"), case_changes={"proposal": proposal},
+        return Transition(_go_ahead(answered, case, proposal, "customer"), case_changes={"proposal": proposal},
                           events=[event])
     if response == "choose":
         options = {str(o.get("id")): o for o in case["proposal"].get("options", []) if isinstance(o, dict)}
         chosen = {**case["proposal"], "chosen": options[outcome.option]}
-        return Transition(_go_ahead(plan, case, chosen, "customer"), case_changes={"proposal": chosen},
+        return Transition(_go_ahead(answered, case, chosen, "customer"), case_changes={"proposal": chosen},
                           events=[event])
     if response == "provide":
         payload = {**case["payload"], **fields}
@@ -177,15 +187,13 @@ def after_customer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                                      decision="correct", proposal=extracted, decided=corrected,
                                      reason="customer correction", comment=outcome.comment,
                                      task_id=plan.stepId, at=outcome.at)
-        return Transition(_go_ahead(plan, case, proposal, "customer"),
+        return Transition(_go_ahead(answered, case, proposal, "customer"),
                           case_changes={"proposal": proposal, "payload": {**case["payload"], "extracted": corrected}},
                           events=[event], override=correction)
     if response == "reject":
         return Transition(plan.model_copy(update={"next": "reject"}), events=[event])
     if response == "human":
-        review = plan.model_copy(update={"next": "review", "customer": False, "priority": 1,
-                                         "reason": "customer_asked_for_person"})
-        return Transition(review, events=[event])
+        return Transition(_outreach(plan, "customer_asked_for_person", priority=1), events=[event])
     raise ValueError(f"unknown customer response {response!r}")
 
 

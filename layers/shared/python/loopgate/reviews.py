@@ -57,16 +57,20 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
         "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
     }
     created = store.put_task(task)
-    # A retried call (same token) finishes what an earlier attempt may have left half done.
+    if not created:
+        task = store.get_task(task_id)
+    # A retried call (same token) finishes what an earlier attempt may have left half done; the event is keyed
+    # by the task's creation time, so it is written once.
     if case.get("openTaskId") != task_id:
         previous = case.get("openTaskId")
         if previous:
             store.close_task(previous, "MOVED", {"movedTo": task_id})
-        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
         why = f" ({plan.reason.replace('_', ' ')})" if plan.reason else ""
         store.append_event(case["caseId"], "review_requested",
                            f"Waiting for a reviewer in queue '{plan.queue}'{why}",
-                           detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]})
+                           detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]},
+                           at=task["createdAt"])
+        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
     return {"taskId": task_id, "created": created}
 
 
@@ -193,7 +197,7 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
         if decision.proposal == current:
             raise InvalidInput("proposal", "is unchanged; approve instead of modify")
         for key, value in decision.proposal.items():
-            if key in current and _json_type(value) != _json_type(current[key]):
+            if key in current and current[key] is not None and _json_type(value) != _json_type(current[key]):
                 raise InvalidInput(f"proposal.{key}", f"must be a {_json_type(current[key])}, as in the AI's proposal")
     if decision.action == "ask_customer":
         asked = decision.fields or []

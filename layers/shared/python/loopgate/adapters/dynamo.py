@@ -346,14 +346,22 @@ class CaseStore:
         """The workflow stopped waiting for this step: its links answer 410 from now on."""
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
-            UpdateExpression="SET closedAt = :now REMOVE taskToken",
+            UpdateExpression="SET closedAt = :now REMOVE taskToken, sentFor",
             ExpressionAttributeValues={":now": now_iso()},
+        )
+
+    def mark_step_sent(self, case_id: str, step_id: str, task_token: str) -> None:
+        """Remembers which wait a message went out for, so a retried invocation does not send it twice."""
+        self.cases.update_item(
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            UpdateExpression="SET sentFor = :token",
+            ExpressionAttributeValues={":token": task_token},
         )
 
     def forget_step_token(self, case_id: str, step_id: str) -> None:
         """The answer reached the workflow: the token is of no more use and is not kept."""
         self.cases.update_item(
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE taskToken"
+            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE taskToken, sentFor"
         )
 
     def put_link(self, link: dict[str, Any]) -> None:
