@@ -279,7 +279,12 @@ class LocalEngine:
                                  name=f"schedule-{fn.logical_id}").start()
 
     def _run_schedule(self, logical_id: str, period: float) -> None:
-        while not self._stopping.wait(max(period * self.time_scale, 0.05)):
+        """Runs on the engine's clock, so a change of time scale (a test that needs real time) takes effect at once."""
+        next_run = self.clock.time() + period
+        while not self._stopping.wait(0.02):
+            if self.clock.time() < next_run:
+                continue
+            next_run = self.clock.time() + period
             event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
                      "source": "aws.events", "account": self.template.account,
                      "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.region,

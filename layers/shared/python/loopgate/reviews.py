@@ -9,6 +9,7 @@ from .adapters.workflow import Workflow
 from .authority import check_authority
 from .clock import epoch, iso, now, now_iso
 from .cursors import decode_cursor, encode_cursor, is_key
+from .deadlines import WARN_SHARE
 from .errors import Conflict, Forbidden, InvalidInput
 from .http import Caller
 from .journeys import get_journey
@@ -49,10 +50,11 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
     routed = get_journey(case["journey"]).decision_named(case.get("rule"))
     task_id = task_id_for(task_token)
     created = now()
+    due = created + timedelta(seconds=plan.limits.reviewSeconds)
     task = {
         "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": "review",
         "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
-        "dueAt": iso(created + timedelta(seconds=plan.limits.reviewSeconds)),
+        "dueAt": iso(due), "warnAt": iso(due - (due - created) * WARN_SHARE),
         "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
         "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
     }

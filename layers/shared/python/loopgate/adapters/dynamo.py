@@ -174,6 +174,8 @@ class CaseStore:
         item = {"pk": f"TASK#{task['taskId']}", "sk": "TASK", **task}
         if task["status"] == "OPEN":
             item["queueKey"] = f"QUEUE#{task['queue']}"
+            if task.get("warnAt"):
+                item["warnKey"] = f"WARN#{task['queue']}"
             item["queueOrder"] = f"{task['priority']}#{task['createdAt']}#{task['taskId']}"
         return _if_condition_holds(
             self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
@@ -198,26 +200,45 @@ class CaseStore:
             Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
-            + " REMOVE queueKey, queueOrder, taskToken",
+            + " REMOVE queueKey, queueOrder, warnKey, taskToken",
             ConditionExpression="#f0 = :expected",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
     def reopen_task(self, task: dict[str, Any]) -> None:
-        """Puts a task back in its queue after a failed hand-back to the workflow."""
+        """Puts a task back in its queue (and, unwarned, in the watcher's index) after a failed hand-back."""
+        values = {
+            ":open": "OPEN",
+            ":token": task["taskToken"],
+            ":qk": f"QUEUE#{task['queue']}",
+            ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
+        }
+        update = "SET #s = :open, queueKey = :qk, queueOrder = :qo, taskToken = :token"
+        if task.get("warnAt") and not task.get("warnedAt"):
+            update += ", warnKey = :wk"
+            values[":wk"] = f"WARN#{task['queue']}"
         self.cases.update_item(
             Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
-            UpdateExpression="SET #s = :open, queueKey = :qk, queueOrder = :qo, taskToken = :token "
-            "REMOVE decision, closedAt",
+            UpdateExpression=update + " REMOVE decision, closedAt",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":open": "OPEN",
-                ":token": task["taskToken"],
-                ":qk": f"QUEUE#{task['queue']}",
-                ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
-            },
+            ExpressionAttributeValues=values,
         )
+
+    def due_for_warning(self, queue: str, moment: str) -> list[dict[str, Any]]:
+        """A queue's open, unwarned tasks whose warning time has come (DueSoon GSI: only those are read)."""
+        items, start = [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            page = self.cases.query(
+                IndexName="DueSoon",
+                KeyConditionExpression=Key("warnKey").eq(f"WARN#{queue}") & Key("warnAt").lte(moment),
+                **kwargs,
+            )
+            items += [from_item(i) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
 
     def open_tasks(
         self, queue: str, limit: int = 50, after: dict[str, Any] | None = None
@@ -251,7 +272,7 @@ class CaseStore:
         values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
         update = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
         # A decided task leaves its queue and forgets its token (the caller holds it for the hand-back).
-        update += " REMOVE claimedBy, leaseUntil" + (", queueKey, queueOrder, taskToken" if close else "")
+        update += " REMOVE claimedBy, leaseUntil" + (", queueKey, queueOrder, warnKey, taskToken" if close else "")
         condition = (
             "#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)" + extra_condition
         )
@@ -281,7 +302,7 @@ class CaseStore:
         return _if_condition_holds(
             self.cases.update_item,
             Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
-            UpdateExpression="SET warnedAt = :now",
+            UpdateExpression="SET warnedAt = :now REMOVE warnKey",
             ConditionExpression="#s = :open AND attribute_not_exists(warnedAt)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":now": now_iso(), ":open": "OPEN"},
