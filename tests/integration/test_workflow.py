@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from loopgate.sampling import audit_selected
 from tests.helpers import load_event
 
 
@@ -30,7 +31,8 @@ def test_auto_path_completes_and_publishes_the_approved_action(stack):
     case = stack.wait_for(case_id, "COMPLETED")
 
     assert case["route"] == "auto"
-    assert [e["type"] for e in case["timeline"]] == ["received", "scored", "action_published", "completed"]
+    audited = ["audit_opened"] if audit_selected(case_id, 0.05) else []  # the journey audits 5 %, by case id
+    assert [e["type"] for e in case["timeline"]] == ["received", "scored", "action_published", "completed", *audited]
     (event,) = stack.downstream(case_id)
     assert event["detail-type"] == "CaseActionApproved"
     assert event["detail"]["proposal"] == {"verified": True}

@@ -75,13 +75,13 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
                            detail={"attempts": str(exc)})
         raise CustomerUnreachable(str(exc)) from exc
     store.mark_step_sent(case["caseId"], step_id, task_token)
-    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:
-        store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
     what = "Reminded" if reminder else "Asked"
     store.append_event(case["caseId"], "customer_reminded" if reminder else "customer_asked",
                        f"{what} the customer to {kind} by {delivery.channel}",
                        detail={"channel": delivery.channel, "attempts": delivery.attempts, "stepId": step_id})
+    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:  # the status last: who sees it sees the event
+        store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 
 
