@@ -309,10 +309,6 @@ class LocalEngine:
         arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
         return self.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
 
-    def running_executions(self) -> list[str]:
-        pages = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn,
-                                                              statusFilter="RUNNING", maxResults=1000)
-        return [e["name"] for e in pages["executions"]]
 
 
 def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .journeys import Journey
-from .models import Limits, Outcome, Plan
+from .models import Outcome, Plan
 from .overrides import override_record
 from .routing import Routing
 from .sampling import audit_selected
@@ -47,9 +47,6 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
         audit=route == "auto" and audit_selected(case["caseId"], journey.audit_rate_for(decision)),
         auditQueue=journey.queues.audit, stepId=new_step_id(case) if route == "customer" else None)
 
-
-def fallback_limits() -> Limits:
-    return Limits(reviewSeconds=14400, seniorSeconds=14400, customerSeconds=259200)
 
 
 def _event(kind: str, summary: str, actor: str, **detail: Any) -> dict[str, Any]:
