@@ -25,6 +25,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def iso_from_epoch(seconds: int) -> str:
+    """An epoch (as stored for DynamoDB conditions) in the API's time format."""
+    return iso(datetime.fromtimestamp(seconds, tz=UTC))
+
+
 def now_iso() -> str:
     return iso(now())
 

@@ -1,13 +1,13 @@
 """Review tasks: opened by the workflow on a task token, listed by queue, claimed, decided by a reviewer."""
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
 from .authority import check_authority
-from .clock import epoch, iso, now, now_iso
+from .clock import epoch, iso, iso_from_epoch, now, now_iso
 from .cursors import decode_cursor, encode_cursor, is_key
 from .deadlines import WARN_SHARE
 from .errors import Conflict, Forbidden, InvalidInput
@@ -83,7 +83,7 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
             "escalated", "authority", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
     view = {k: task.get(k) for k in keys}
     if view["leaseUntil"]:
-        view["leaseUntil"] = iso_epoch(view["leaseUntil"])
+        view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
     view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
     if task.get("firstApproval"):
         view["firstApprovalBy"] = task["firstApproval"]["by"]
@@ -163,23 +163,17 @@ def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
         raise Conflict(_why_not_open(store.get_task(task_id), caller))
     store.append_event(task["caseId"], "review_claimed", f"Reviewer {caller.name} is working on the task",
                        actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
-    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_epoch(until)}
+    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
 
 
 def _why_not_open(task: dict[str, Any], caller: Caller) -> str:
     if task["status"] != "OPEN":
         return f"task {task['taskId']} is no longer open ({task['status'].lower()})"
     if task.get("claimedBy") and task["claimedBy"] != caller.sub and task.get("leaseUntil", 0) >= epoch():
-        return f"task {task['taskId']} is claimed by {task['claimedBy']} until {iso_epoch(task['leaseUntil'])}"
+        return f"task {task['taskId']} is claimed by {task['claimedBy']} until {iso_from_epoch(task['leaseUntil'])}"
     if task.get("firstApproval", {}).get("by") == caller.sub:
         return "you gave the first approval; a second, different reviewer must approve"
     return f"task {task['taskId']} changed meanwhile; reload it"
-
-
-def iso_epoch(epoch: int) -> str:
-    from datetime import datetime
-
-    return iso(datetime.fromtimestamp(epoch, tz=UTC))
 
 
 # ---------------------------------------------------------------- decisions
