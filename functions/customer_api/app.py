@@ -2,14 +2,14 @@
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from loopgate.customers import TryAgain, answer, check_form_origin, csrf_token, customer_view, give_customer_feedback
 from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound
-from loopgate.http import install_error_handlers, json_response
+from loopgate.http import json_response, resolver
 from loopgate.models import CustomerAnswer, CustomerFeedback
 from loopgate.pages import answered_page, customer_page, feedback_page, message_page
 from loopgate.runtime import case_store, workflow
@@ -17,8 +17,7 @@ from loopgate.runtime import case_store, workflow
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver()
-install_error_handlers(app)
+app = resolver()
 
 _SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "

@@ -1,6 +1,6 @@
 """Channel API: POST /cases (idempotent on Idempotency-Key) and GET /cases/{caseId}."""
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.cases import case_view, receive_case
 from loopgate.errors import InvalidInput
-from loopgate.http import install_error_handlers, json_response
+from loopgate.http import json_response, resolver
 from loopgate.models import CaseRequest
 from loopgate.runtime import case_store, workflow
 from loopgate.settings import settings
@@ -23,8 +23,7 @@ from loopgate.settings import settings
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
-install_error_handlers(app)
+app = resolver(enable_validation=True)
 
 idempotency = IdempotencyConfig(event_key_jmespath="idempotencyKey", payload_validation_jmespath="request",
                                 expires_after_seconds=24 * 3600)

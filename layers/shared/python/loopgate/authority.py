@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import Forbidden, InvalidInput
+from .errors import Forbidden, InvalidInput, InvalidValue
 
 
 class AuthorityConfig(BaseModel):
@@ -31,6 +32,8 @@ def committed_amount(proposal: dict[str, Any] | None, case: dict[str, Any]) -> f
     value = (proposal or {}).get("amount", case.get("payload", {}).get("amount", 0))
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise InvalidInput("proposal.amount", "must be a number")
+    if not (math.isfinite(value) and value >= 0):
+        raise InvalidValue("proposal.amount", "must be a finite number of at least 0")
     return float(value)
 
 
@@ -40,6 +43,6 @@ def check_authority(kind: str | None, groups: tuple[str, ...], proposal: dict[st
         return
     needed = committed_amount(proposal, case)
     allowed = limit_of(groups, kind)
-    if needed > allowed:
+    if not needed <= allowed:  # fails closed: whatever does not compare as within the limit is refused
         raise Forbidden(f"this decision commits a {kind} of {needed:.2f}, above your {kind} authority of "
                         f"{allowed:.2f}; escalate it instead")

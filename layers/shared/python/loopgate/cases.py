@@ -19,6 +19,7 @@ def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow) -> 
     """Stores the case as RECEIVED and starts its workflow; the execution is named after the case."""
     journey = get_journey(request.journey)
     journey.check_payload(request.payload)
+    journey.check_proposal(request.ai.proposal, prefix="ai.proposal")
     case_id = new_case_id()
     case = {
         "caseId": case_id, "journey": journey.name, "channel": request.channel,

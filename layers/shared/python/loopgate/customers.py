@@ -13,8 +13,8 @@ from .adapters.dynamo import CaseStore
 from .adapters.messaging import CustomerMessenger, DeliveryFailed
 from .adapters.workflow import Workflow
 from .clock import epoch, now_iso
-from .errors import Conflict, Forbidden, Gone, InvalidInput, LoopgateError, NotFound
-from .journeys import Journey, get_journey
+from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, LoopgateError, NotFound
+from .journeys import FieldSpec, Journey, get_journey
 from .links import link_hash, new_link_id
 from .messages import customer_message
 from .models import CaseStatus, CustomerAnswer, Plan
@@ -169,16 +169,36 @@ def _coerce(value: Any, kind: str) -> Any:
     return text
 
 
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {int: "integer", float: "number", dict: "object", list: "array"}.get(type(value), "string")
+
+
+def extracted_specs(journey: Journey, extracted: dict[str, Any]) -> dict[str, FieldSpec]:
+    """What each extracted field may hold: the journey's declaration, else the type the extraction gave it.
+
+    A correction fixes a value; it never turns a reading into text or a date into an object.
+    """
+    declared = journey.payload.properties.get("extracted")
+    specs = dict((declared.properties or {}) if declared else {})
+    for name, value in extracted.items():
+        if name not in specs:
+            kind = _json_type(value)
+            specs[name] = FieldSpec(type="number" if kind == "integer" else kind)
+    return specs
+
+
 def coerce_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> CustomerAnswer:
     if not reply.fields:
         return reply
+    journey = get_journey(case["journey"])
     if kind == "provide":
-        spec = get_journey(case["journey"]).payload.properties
+        spec = journey.payload.properties
         fields = {k: _coerce(v, spec[k].type) if k in spec else v for k, v in reply.fields.items()}
     elif kind == "correct":
-        extracted = case["payload"].get("extracted", {})
-        types = {bool: "boolean", int: "integer", float: "number"}
-        fields = {k: _coerce(v, types.get(type(extracted.get(k)), "string")) for k, v in reply.fields.items()}
+        specs = extracted_specs(journey, case["payload"].get("extracted", {}))
+        fields = {k: _coerce(v, specs[k].type) if k in specs else v for k, v in reply.fields.items()}
     else:
         return reply
     return reply.model_copy(update={"fields": fields})
@@ -216,6 +236,13 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
         unknown = sorted(set(fields) - set(extracted))
         if unknown:
             raise InvalidInput(f"fields.{unknown[0]}", "is not part of the extracted data")
+        specs = extracted_specs(get_journey(case["journey"]), extracted)
+        for name, value in fields.items():
+            if specs[name].type in ("object", "array"):
+                raise InvalidValue(f"fields.{name}", "cannot be corrected here; ask for a person instead")
+            problem = specs[name].problem_with(value)
+            if problem:
+                raise InvalidValue(f"fields.{name}", problem)
         if not fields or all(extracted.get(k) == v for k, v in fields.items()):
             raise InvalidInput("fields", "no correction: confirm instead")
 

@@ -14,6 +14,10 @@ class InvalidInput(LoopgateError):
         self.message = message
 
 
+class InvalidValue(InvalidInput):
+    """A well-formed value that cannot be accepted (out of range, not storable): 422 naming the field."""
+
+
 class NotFound(LoopgateError):
     """The case, task or link does not exist (or is not visible to the caller)."""
 

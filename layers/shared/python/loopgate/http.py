@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from .errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound
+from .values import parse_json_body
 
 
 def json_response(status: int, body: dict) -> Response:
@@ -20,18 +21,27 @@ def _field_of(error: dict) -> str:
     return ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc) or "(body)"
 
 
+def resolver(**options) -> APIGatewayRestResolver:
+    """A REST resolver whose bodies are strict JSON that DynamoDB can store, with the domain errors mapped."""
+    app = APIGatewayRestResolver(json_body_deserializer=parse_json_body, **options)
+    install_error_handlers(app)
+    return app
+
+
 def install_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {}
+        if first.get("type") == "json_invalid":  # Powertools names the byte offset as the field
+            return json_response(400, {"error": "(body): is not valid JSON", "field": "(body)"})
         field = _field_of(first)
         return json_response(422, {"error": f"{field}: {first.get('msg', 'invalid')}", "field": field,
                                    "details": [{"field": _field_of(e), "message": e.get("msg")} for e in errors]})
 
     @app.exception_handler(InvalidInput)
     def _invalid_input(exc: InvalidInput) -> Response:
-        return json_response(400, {"error": str(exc), "field": exc.field})
+        return json_response(422 if isinstance(exc, InvalidValue) else 400, {"error": str(exc), "field": exc.field})
 
     for error, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Gone, 410)):
         app.exception_handler(error)(lambda exc, status=status: json_response(status, {"error": str(exc)}))

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InvalidInput, JourneyDefinitionError
+from .errors import InvalidInput, InvalidValue, JourneyDefinitionError
 from .models import Limits, Route
 
 JOURNEY_DIR = Path(__file__).parent / "journeys"
@@ -84,18 +85,72 @@ class Rule(Decision):
     explain: str = Field(min_length=1, description="Plain words for the reviewer and the case view.")
 
 
-class PayloadField(BaseModel):
+class FieldSpec(BaseModel):
+    """What a payload or proposal field may hold; checked at intake and on every decision that changes it."""
+
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["string", "number", "integer", "boolean", "object", "array"]
     label: str | None = None
+    minimum: float | None = Field(default=None, description="number/integer: the smallest allowed value.")
+    maximum: float | None = Field(default=None, description="number/integer: the largest allowed value.")
+    enum: list[str | int | float] | None = Field(default=None, min_length=1, description="The allowed values.")
+    maxLength: int | None = Field(default=None, gt=0, description="string: the most characters allowed.")
+    properties: dict[str, FieldSpec] | None = Field(
+        default=None, description="object: its declared fields (a customer's corrections keep these types).")
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> FieldSpec:
+        numeric = self.type in ("number", "integer")
+        if (self.minimum is not None or self.maximum is not None) and not numeric:
+            raise ValueError(f"minimum and maximum apply to numbers, not to a {self.type}")
+        if self.maxLength is not None and self.type != "string":
+            raise ValueError(f"maxLength applies to strings, not to a {self.type}")
+        if self.properties is not None and self.type != "object":
+            raise ValueError(f"properties apply to objects, not to a {self.type}")
+        return self
+
+    def problem_with(self, value: Any) -> str | None:
+        """Why `value` does not fit this field, or None. Numbers must be finite: NaN passes no comparison."""
+        if isinstance(value, bool) and self.type in ("number", "integer"):
+            return f"must be {self.type}"
+        if not isinstance(value, _PYTHON_TYPES[self.type]):
+            return f"must be {self.type}"
+        if self.type in ("number", "integer"):
+            if not math.isfinite(value):
+                return "must be a finite number"
+            if self.minimum is not None and not value >= self.minimum:
+                return f"must be at least {self.minimum:g}"
+            if self.maximum is not None and not value <= self.maximum:
+                return f"must be at most {self.maximum:g}"
+        if self.maxLength is not None and len(value) > self.maxLength:
+            return f"must be at most {self.maxLength} characters"
+        if self.enum is not None and value not in self.enum:
+            return f"must be one of {', '.join(map(str, self.enum))}"
+        return None
+
+
+_PYTHON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict,
+                 "array": list}
 
 
 class PayloadSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     required: list[str] = Field(default_factory=list)
-    properties: dict[str, PayloadField] = Field(default_factory=dict)
+    properties: dict[str, FieldSpec] = Field(default_factory=dict)
+
+    def check(self, values: dict[str, Any], prefix: str) -> None:
+        """Raises InvalidValue naming the first declared field whose value does not fit its spec."""
+        for name, spec in self.properties.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            problem = spec.problem_with(value)
+            if problem:
+                raise InvalidValue(f"{prefix}.{name}", problem)
+            if spec.properties and isinstance(value, dict):
+                PayloadSchema(properties=spec.properties).check(value, f"{prefix}.{name}")
 
 
 class CustomerStep(BaseModel):
@@ -124,6 +179,8 @@ class Journey(BaseModel):
     title: str
     description: str = ""
     payload: PayloadSchema = Field(default_factory=PayloadSchema)
+    proposal: PayloadSchema = Field(default_factory=PayloadSchema,
+                                    description="The proposal's fields: checked at intake and on every decision.")
     irreversible: bool = False
     policyTerms: list[str] = Field(default_factory=list, description="Journey words that need a person (EN, DE).")
     thresholds: dict[str, float] = Field(default_factory=dict)
@@ -149,15 +206,12 @@ class Journey(BaseModel):
         return self.auditRate if decision.auditRate is None else decision.auditRate
 
     def check_payload(self, payload: dict[str, Any], prefix: str = "payload") -> None:
-        """Raises InvalidInput naming the first payload field that breaks the journey's schema."""
-        python_types = {"string": str, "number": (int, float), "integer": int, "boolean": bool,
-                        "object": dict, "array": list}
-        for name, spec in self.payload.properties.items():
-            if name in payload and payload[name] is not None:
-                value = payload[name]
-                wrong_bool = isinstance(value, bool) and spec.type in ("number", "integer")
-                if wrong_bool or not isinstance(value, python_types[spec.type]):
-                    raise InvalidInput(f"{prefix}.{name}", f"must be {spec.type}")
+        """Raises InvalidValue naming the first payload field that breaks the journey's schema."""
+        self.payload.check(payload, prefix)
+
+    def check_proposal(self, proposal: dict[str, Any], prefix: str = "proposal") -> None:
+        """Raises InvalidValue naming the first proposal field that breaks the journey's schema."""
+        self.proposal.check(proposal, prefix)
 
 
 def _known_signals() -> set[str]:

@@ -36,7 +36,7 @@ class AiProposal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     proposal: Proposal
-    confidence: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1, strict=True)
     draft: str | None = Field(default=None, max_length=20_000)
 
     @field_validator("proposal")
@@ -136,6 +136,9 @@ class ReviewDecision(BaseModel):
     proposal: Proposal | None = None
     fields: list[str] | None = Field(default=None, max_length=20,
                                      description="ask_customer: the payload fields to ask for.")
+    proposalVersion: str | None = Field(
+        default=None, max_length=64,
+        description="The proposalVersion GET /reviews/{taskId} showed; a stale one is refused with 409.")
 
 
 class CustomerFeedback(BaseModel):
@@ -143,7 +146,7 @@ class CustomerFeedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    helpful: bool
+    helpful: bool = Field(strict=True)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -152,7 +155,7 @@ class ReviewFeedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    helpful: bool
+    helpful: bool = Field(strict=True)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -179,6 +182,7 @@ class Outcome(BaseModel):
     fields: dict[str, Any] | list[str] | None = None
     approvedBy: str | None = None
     at: str | None = None  # when the person decided or answered
+    proposedAt: str | None = None  # four-eyes: when the committed proposal was made (its override's time)
     proposal: dict[str, Any] | None = None
     reason: str | None = None
     comment: str | None = None

@@ -117,12 +117,9 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                    reason=outcome.reason, comment=outcome.comment, approvedBy=outcome.approvedBy)
 
     def departure(decided: dict[str, Any] | None) -> dict[str, Any]:
-        kind = f"reviewer_{action}"
-        if action == "modify" and _refuses(current) and not _refuses(decided or {}):
-            kind = "reviewer_overturned_refusal"
-        return override_record(kind=kind, case=case, actor_id=reviewer, decision=action,
-                               proposal=current, decided=decided, reason=outcome.reason,
-                               comment=outcome.comment, task_id=outcome.taskId, at=outcome.at)
+        # A four-eyes modify was logged when it was proposed: the same key (its time) makes this append a no-op.
+        return reviewer_override(case, action, reviewer, decided, reason=outcome.reason, comment=outcome.comment,
+                                 task_id=outcome.taskId, at=outcome.proposedAt or outcome.at)
 
     if action == "approve":
         return Transition(_go_ahead(plan, case, current, f"reviewer:{reviewer}"), events=[event])
@@ -141,6 +138,17 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                                       "stepId": new_step_id(case), "reminders": 0})
         return Transition(ask, events=[event])
     raise ValueError(f"unknown reviewer action {action!r}")
+
+
+def reviewer_override(case: dict[str, Any], action: str, reviewer: str, decided: dict[str, Any] | None, *,
+                      reason: str | None, comment: str | None, task_id: str | None, at: str | None) -> dict[str, Any]:
+    """A reviewer's departure from the case's proposal, as the override log keeps it."""
+    current = case["proposal"]
+    kind = f"reviewer_{action}"
+    if action == "modify" and _refuses(current) and not _refuses(decided or {}):
+        kind = "reviewer_overturned_refusal"
+    return override_record(kind=kind, case=case, actor_id=reviewer, decision=action, proposal=current,
+                           decided=decided, reason=reason, comment=comment, task_id=task_id, at=at)
 
 
 _REFUSALS = {"refuse", "refused", "deny", "denied", "reject", "rejected", "decline", "declined"}

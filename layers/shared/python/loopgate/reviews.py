@@ -1,8 +1,12 @@
 """Review tasks: opened by the workflow on a task token, listed by queue, claimed, decided by a reviewer."""
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from .adapters.dynamo import CaseStore
 from .adapters.workflow import Workflow
@@ -16,6 +20,9 @@ from .journeys import get_journey
 from .links import task_id_for
 from .models import CaseStatus, Plan, ReviewDecision, ReviewFeedback
 from .overrides import override_record
+from .planning import reviewer_override
+
+logger = Logger(child=True)
 
 LEASE_SECONDS = 15 * 60
 PAGE_SIZE = 25
@@ -149,6 +156,8 @@ def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any
         "rejectReasons": journey.rejectReasons,
         "askableFields": sorted(journey.payload.properties),
         "firstApproval": task.get("firstApproval"),
+        "pendingProposal": pending_proposal(task, case),
+        "proposalVersion": proposal_version(pending_proposal(task, case)),
         "feedback": [{k: f.get(k) for k in ("reviewer", "helpful", "comment", "at")}
                      for f in store.feedback_for(case["caseId"]) if f["taskId"] == task_id],
     }
@@ -159,10 +168,12 @@ def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     now_epoch = epoch()
     until = now_epoch + LEASE_SECONDS
+    renewal = task.get("claimedBy") == caller.sub and task.get("leaseUntil", 0) >= now_epoch
     if not store.claim_task(task_id, caller.sub, now_epoch, until):
         raise Conflict(_why_not_open(store.get_task(task_id), caller))
-    store.append_event(task["caseId"], "review_claimed", f"Reviewer {caller.name} is working on the task",
-                       actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
+    if not renewal:  # the holder extending the lease is not news
+        store.append_event(task["caseId"], "review_claimed", "A reviewer is working on the task",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
     return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
 
 
@@ -185,8 +196,21 @@ def _json_type(value: Any) -> str:
     return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "value")
 
 
+def proposal_version(proposal: dict[str, Any] | None) -> str:
+    """A short fingerprint of a proposal: a decision names the version its reviewer saw."""
+    canonical = json.dumps(proposal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def pending_proposal(task: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+    """What an approval of this task commits: a four-eyes task's pending proposal, else the case's."""
+    return (task.get("firstApproval") or {}).get("proposal") or case["proposal"]
+
+
 def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict[str, Any]) -> None:
     journey = get_journey(case["journey"])
+    if decision.proposalVersion is not None and decision.proposalVersion != proposal_version(current):
+        raise Conflict("the proposal changed since you loaded this task; reload it and decide again")
     if decision.action == "modify":
         if decision.proposal is None:
             raise InvalidInput("proposal", "is required to modify: send the edited proposal")
@@ -195,6 +219,9 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
         for key, value in decision.proposal.items():
             if key in current and current[key] is not None and _json_type(value) != _json_type(current[key]):
                 raise InvalidInput(f"proposal.{key}", f"must be a {_json_type(current[key])}, as in the AI's proposal")
+    if decision.action in ("approve", "modify"):
+        # Every commit re-checks the journey's bounds, whoever wrote the proposal.
+        journey.check_proposal(decision.proposal if decision.action == "modify" else current)
     if decision.action == "ask_customer":
         asked = decision.fields or []
         if not asked:
@@ -211,60 +238,74 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
         raise InvalidInput("reason", f"must be one of {', '.join(journey.rejectReasons)}")
 
 
+def _actor(caller: Caller) -> dict[str, Any]:
+    return {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)}
+
+
 def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
            decision: ReviewDecision) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     case = store.get_case(task["caseId"])
     if task.get("kind") == "audit":
         return decide_audit(store, caller, task, case, decision)
-    check_decision(decision, case["proposal"], case)
-    commits = decision.action in ("approve", "modify")
-    if commits:
-        first = task.get("firstApproval")
-        proposal = decision.proposal if decision.action == "modify" else (first or {}).get("proposal")
-        check_authority(task.get("authority"), caller.groups, proposal or case["proposal"], case)
-    record = decision.model_dump(exclude_none=True)
-    now_epoch = epoch()
-    if commits and task.get("fourEyes") and not task.get("firstApproval"):
-        return _first_approval(store, caller, task, record, now_epoch)
-    output = {"actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)},
-              "taskId": task_id, "at": now_iso(), **record}
-    extra_condition, extra_names = "", None
-    if task.get("firstApproval") and commits:
-        # Four-eyes: the second reviewer confirms the first's decision; it is the first's that goes ahead.
-        first = task["firstApproval"]
-        output.update({k: first[k] for k in ("action", "proposal", "reason", "comment") if first.get(k)})
-        output["actor"] = first["actor"]
-        output["approvedBy"] = caller.sub
-        extra_condition, extra_names = " AND firstApproval.#approver <> :me", {"#approver": "by"}
-    if not store.take_task(task_id, caller.sub, now_epoch,
-                           {"status": "DECIDED", "decision": record, "decidedBy": caller.sub, "closedAt": now_iso()},
-                           extra_condition=extra_condition, extra_names=extra_names):
-        _record_late(store, task, caller, decision)
+    pending = task.get("firstApproval")
+    current = pending_proposal(task, case)
+    check_decision(decision, current, case)
+    record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    if decision.action in ("approve", "modify"):
+        committed = decision.proposal if decision.action == "modify" else current
+        check_authority(task.get("authority"), caller.groups, committed, case)
+        if task.get("fourEyes") and (decision.action == "modify" or not pending):
+            # A new proposal, or the first approval: a second, different reviewer must approve it as it stands.
+            return _propose_for_second_approval(store, caller, task, case, record, committed, replaces=pending)
+    second_of = pending if decision.action == "approve" else None
+    if second_of and second_of["by"] == caller.sub:
+        raise Conflict(_why_not_open(task, caller))
+    output = {"actor": _actor(caller), "taskId": task_id, "at": now_iso(), **record}
+    if second_of:
+        # What goes ahead is the pending proposal, as its author made it; the caller is the second approver.
+        output.update({k: second_of[k] for k in ("action", "proposal", "reason", "comment") if second_of.get(k)})
+        output.update({"actor": second_of["actor"], "approvedBy": caller.sub, "proposedAt": second_of["at"]})
+    if not store.decide_task(task_id, caller.sub, epoch(), record, second_approval_of=second_of):
+        _log_refused(task, caller, decision)
         raise Conflict(_why_not_open(store.get_task(task_id), caller))
     try:
         workflow.resume(task["taskToken"], output)
     except Conflict:
-        store.close_task(task_id, "LATE", expected="DECIDED")
-        _record_late(store, task, caller, decision)
+        if store.close_task(task_id, "LATE", expected="DECIDED"):
+            store.append_event(task["caseId"], "late_decision",
+                               f"A reviewer's {decision.action} came after the workflow stopped waiting for it",
+                               actor="reviewer", detail={"taskId": task_id, "action": decision.action})
         raise
     except Exception:
-        store.reopen_task(task)
+        store.reopen_task(task, caller.sub)
         raise
     return {"taskId": task_id, "caseId": task["caseId"], "action": output["action"], "status": "DECIDED"}
 
 
-def _first_approval(store: CaseStore, caller: Caller, task: dict[str, Any], record: dict[str, Any],
-                    now_epoch: int) -> dict[str, Any]:
-    """Four-eyes: the first approval is kept on the task, which stays in the queue for a second reviewer."""
-    first = {**record, "by": caller.sub, "at": now_iso(),
-             "actor": {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)}}
-    if not store.take_task(task["taskId"], caller.sub, now_epoch, {"firstApproval": first}, close=False,
-                           extra_condition=" AND attribute_not_exists(firstApproval)"):
+def _propose_for_second_approval(store: CaseStore, caller: Caller, task: dict[str, Any], case: dict[str, Any],
+                                 record: dict[str, Any], proposal: dict[str, Any],
+                                 replaces: dict[str, Any] | None) -> dict[str, Any]:
+    """Four-eyes: the approval is kept on the task, which stays in the queue for a second reviewer.
+
+    A modify replaces any pending approval: the earlier approval was of another proposal and no longer counts.
+    """
+    first = {**record, "proposal": proposal, "by": caller.sub, "at": now_iso(), "actor": _actor(caller)}
+    if not store.record_first_approval(task["taskId"], caller.sub, epoch(), first, replaces=replaces):
+        _log_refused(task, caller, ReviewDecision.model_validate(record))
         raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
-    store.append_event(task["caseId"], "first_approval",
-                       f"Reviewer {caller.name} gave the first of two approvals ({record['action']})",
-                       actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    if record["action"] == "modify":
+        # A departure from the AI, logged as it is made (whether or not it is approved later); the commit's
+        # record of it has the same key and is not appended twice.
+        store.append_override(reviewer_override(case, "modify", caller.sub, proposal, reason=record.get("reason"),
+                                                comment=record.get("comment"), task_id=task["taskId"],
+                                                at=first["at"]))
+    summary = ("A reviewer changed the proposal; a second, different reviewer must approve it"
+               if record["action"] == "modify" else "A reviewer gave the first of two approvals")
+    store.append_event(task["caseId"], "first_approval" if record["action"] == "approve" else "four_eyes_modified",
+                       summary, actor=f"reviewer:{caller.sub}",
+                       detail={"taskId": task["taskId"], "reason": record.get("reason"),
+                               "replaces": (replaces or {}).get("by")}, at=first["at"])
     return {"taskId": task["taskId"], "caseId": task["caseId"], "action": record["action"],
             "status": "AWAITING_SECOND_APPROVAL"}
 
@@ -278,12 +319,12 @@ def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: d
         raise InvalidInput("proposal", "is required: record what the automation should have done")
     if decision.action != "approve" and not (decision.reason or "").strip():
         raise InvalidInput("reason", "is required to disagree with the automation")
-    record = decision.model_dump(exclude_none=True)
-    if not store.take_task(task["taskId"], caller.sub, epoch(),
-                           {"status": "DECIDED", "decision": record, "decidedBy": caller.sub, "closedAt": now_iso()}):
+    record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    if not store.decide_task(task["taskId"], caller.sub, epoch(), record):
+        _log_refused(task, caller, decision)
         raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
     if decision.action == "approve":
-        store.append_event(case["caseId"], "audit_agreed", f"Auditor {caller.name} agreed with the automation",
+        store.append_event(case["caseId"], "audit_agreed", "An auditor agreed with the automation",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
     else:
         store.append_override(override_record(
@@ -291,16 +332,15 @@ def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: d
             proposal=case["proposal"], decided=decision.proposal, reason=decision.reason,
             comment=decision.comment, task_id=task["taskId"]))
         store.append_event(case["caseId"], "audit_disagreed",
-                           f"Auditor {caller.name} disagreed with the automation: {decision.reason}",
+                           f"An auditor disagreed with the automation: {decision.reason}",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
     return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
 
 
-def _record_late(store: CaseStore, task: dict[str, Any], caller: Caller, decision: ReviewDecision) -> None:
-    store.append_event(task["caseId"], "late_decision",
-                       f"Reviewer {caller.name} tried to {decision.action} task {task['taskId']}, "
-                       "but it was not open to them", actor=f"reviewer:{caller.sub}",
-                       detail={"taskId": task["taskId"], "action": decision.action})
+def _log_refused(task: dict[str, Any], caller: Caller, decision: ReviewDecision) -> None:
+    """A refused decision changes nothing, so it is not a timeline event (a retrying client would flood it)."""
+    logger.info("review decision refused", extra={"taskId": task["taskId"], "caseId": task["caseId"],
+                                                  "reviewer": caller.sub, "action": decision.action})
 
 
 # ---------------------------------------------------------------- feedback
