@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.cases import case_view, receive_case
+from loopgate.cases import case_view, channel_key_of, receive_case
 from loopgate.errors import InvalidInput
 from loopgate.http import json_response, resolver
 from loopgate.models import CaseRequest
@@ -32,7 +32,14 @@ persistence = DynamoDBPersistenceLayer(table_name=settings().require("idempotenc
 
 @idempotent_function(data_keyword_argument="intake", config=idempotency, persistence_store=persistence)
 def receive_once(intake: dict) -> dict:
-    return receive_case(CaseRequest.model_validate(intake["request"]), case_store(), workflow())
+    return receive_case(CaseRequest.model_validate(intake["request"]), case_store(), workflow(),
+                        intake["channelKey"])
+
+
+def _channel_key() -> str:
+    """The API key that called: its id, as API Gateway gives it (never the key itself)."""
+    identity = app.current_event.request_context.identity
+    return channel_key_of(identity.api_key_id, identity.api_key)
 
 
 @app.exception_handler(IdempotencyValidationError)
@@ -52,13 +59,13 @@ def post_case(request: CaseRequest):
     key = app.current_event.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput("Idempotency-Key", "must be 1 to 255 characters")
+    channel_key = _channel_key()
     if key:
         # Keys are the channel's own: two channels that pick the same key do not share a case.
-        identity = app.current_event.request_context.identity
-        scoped = f"{identity.api_key_id or identity.api_key or 'anonymous'}:{key}"
-        received = receive_once(intake={"idempotencyKey": scoped, "request": request.model_dump(mode="json")})
+        received = receive_once(intake={"idempotencyKey": f"{channel_key}:{key}", "channelKey": channel_key,
+                                        "request": request.model_dump(mode="json")})
     else:
-        received = receive_case(request, case_store(), workflow())
+        received = receive_case(request, case_store(), workflow(), channel_key)
     logger.info("case received", extra={"caseId": received["caseId"], "journey": request.journey})
     metrics.add_metric(name="CasesReceived", unit=MetricUnit.Count, value=1)
     return json_response(202, received)
@@ -67,7 +74,7 @@ def post_case(request: CaseRequest):
 @app.get("/cases/<caseId>")
 @tracer.capture_method
 def get_case(caseId: str):
-    return json_response(200, case_view(case_store(), caseId))
+    return json_response(200, case_view(case_store(), caseId, _channel_key()))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
 from .adapters.dynamo import CaseStore
 from .adapters.messaging import CustomerMessenger, DeliveryFailed
@@ -118,10 +119,26 @@ def csrf_token(link_id: str) -> str:
     return hmac.new(link_id.encode(), b"loopgate-customer-form", hashlib.sha256).hexdigest()[:32]
 
 
-def check_form_origin(link_id: str, form_token: str | None, fetch_site: str | None) -> None:
-    """CSRF defence for browser form posts (JSON posts need CORS, which these routes do not allow)."""
+def check_origin(fetch_site: str | None, origin: str | None, own_origin: str | None) -> None:
+    """Refuses a POST another site's page made the browser send, whatever its content type.
+
+    Browsers name the initiator in Sec-Fetch-Site and Origin; API clients (no browser) send neither.
+    """
     if fetch_site and fetch_site not in ("same-origin", "none"):
         raise Forbidden("this form can only be sent from its own page")
+    if origin and own_origin and origin.rstrip("/") != own_origin:
+        raise Forbidden("this form can only be sent from its own page")
+
+
+def origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_form_token(link_id: str, form_token: str | None) -> None:
+    """CSRF defence for the page's own form: a token derived from the link id, which another site cannot know."""
     if not form_token or not hmac.compare_digest(form_token, csrf_token(link_id)):
         raise Forbidden("this form can only be sent from its own page")
 

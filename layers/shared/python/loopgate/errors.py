@@ -30,6 +30,10 @@ class Conflict(LoopgateError):
     """The task or case is no longer in the state the request expects (decided, moved on)."""
 
 
+class UnsupportedMediaType(LoopgateError):
+    """A body in a content type this route does not act on."""
+
+
 class Gone(LoopgateError):
     """A customer link that expired or was already used."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound
+from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
 from .values import parse_json_body
 
 
@@ -43,7 +43,7 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     def _invalid_input(exc: InvalidInput) -> Response:
         return json_response(422 if isinstance(exc, InvalidValue) else 400, {"error": str(exc), "field": exc.field})
 
-    for error, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Gone, 410)):
+    for error, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Gone, 410), (UnsupportedMediaType, 415)):
         app.exception_handler(error)(lambda exc, status=status: json_response(status, {"error": str(exc)}))
 
 

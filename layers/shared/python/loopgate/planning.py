@@ -109,10 +109,10 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
     reviewer = outcome.actor.id or "unknown"
     current = case["proposal"]
     action = outcome.action
-    summary = f"Reviewer {outcome.actor.name or reviewer} chose {action}" + (
-        f": {outcome.reason}" if outcome.reason else "")
+    # Summaries name roles: channels read them. Who it was is in `actor` and the detail, for reviewers.
+    summary = f"A reviewer chose {action}" + (f": {outcome.reason}" if outcome.reason else "")
     if outcome.approvedBy:
-        summary += f" (second approval by {outcome.approvedBy})"
+        summary += " (approved by a second reviewer)"
     event = _event(f"review_{action}", summary, f"reviewer:{reviewer}", taskId=outcome.taskId,
                    reason=outcome.reason, comment=outcome.comment, approvedBy=outcome.approvedBy)
 

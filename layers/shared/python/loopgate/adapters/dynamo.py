@@ -118,6 +118,15 @@ class CaseStore:
         events = [from_item(i) for i in items if i["sk"].startswith("EVENT#")]
         return from_item(case), events
 
+    def latest_events(self, case_id: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The case's newest `limit` timeline events (one bounded Query, newest first) and whether older ones exist."""
+        page = self.cases.query(
+            KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with("EVENT#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
+
     def update_case(self, case: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Writes `changes` if the case is still at the version read; raises ConcurrentUpdate if not."""
         names = {f"#f{i}": k for i, k in enumerate(changes)}
@@ -356,10 +365,19 @@ class CaseStore:
         )
 
     def feedback_for(self, case_id: str) -> list[dict[str, Any]]:
-        page = self.cases.query(
-            KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with("FEEDBACK#")
-        )
-        return [from_item(i) for i in page["Items"]]
+        return self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(case_pk(case_id))
+                               & Key("sk").begins_with("FEEDBACK#"))
+
+    @staticmethod
+    def _all_pages(table, **query: Any) -> list[dict[str, Any]]:
+        """Every item a Query matches, page after page (a page stops at 1 MB)."""
+        items, start = [], None
+        while True:
+            page = table.query(**query, **({"ExclusiveStartKey": start} if start else {}))
+            items += [from_item(i) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
 
     def put_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
         """One thumbs up/down per reviewer and task (a second vote replaces the first), for the learning loop."""
@@ -505,5 +523,4 @@ class CaseStore:
         return [from_item(i) for i in page["Items"]], page.get("LastEvaluatedKey")
 
     def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
-        page = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))
-        return [from_item(i) for i in page["Items"]]
+        return self._all_pages(self.overrides, IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))
