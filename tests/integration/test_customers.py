@@ -10,8 +10,7 @@ from moto.ses.exceptions import MessageRejectedError
 from moto.ses.models import SESBackend
 
 from loopgate.links import link_hash
-
-from .test_workflow import body
+from tests.helpers import body
 
 
 def page(link, **headers):

@@ -33,8 +33,6 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     def _invalid_request(exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {}
-        if first.get("type") == "json_invalid":  # Powertools names the byte offset as the field
-            return json_response(400, {"error": "(body): is not valid JSON", "field": "(body)"})
         field = _field_of(first)
         return json_response(422, {"error": f"{field}: {first.get('msg', 'invalid')}", "field": field,
                                    "details": [{"field": _field_of(e), "message": e.get("msg")} for e in errors]})

@@ -64,7 +64,8 @@ def _first_problem(value: Any, path: str, depth: int) -> tuple[str, str, bool] |
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if number == 0:
         return None
-    if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    # Counted from the digits themselves: Decimal.normalize() would round to the context's 28 digits first.
+    if len("".join(map(str, number.as_tuple().digits)).strip("0")) > MAX_DIGITS:
         return path, f"has more than {MAX_DIGITS} significant digits", False
     if not MIN_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
         return path, "is outside the storable range (1E-130 to 9.9E+125 in magnitude)", False
