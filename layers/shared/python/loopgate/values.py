@@ -15,24 +15,19 @@ MAX_DIGITS = 38
 MIN_EXPONENT, MAX_EXPONENT = -130, 125
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def parse_json_body(text: str) -> Any:
     """The Powertools resolvers' body parser: refuses what json.loads lets through and DynamoDB would not store.
 
     Malformed or too deeply nested bodies are InvalidInput (400); a value that cannot be stored names its
-    field (InvalidValue, 422).
+    field (InvalidValue, 422). NaN and Infinity are read (json.loads allows them) so that the refusal can
+    name the field they stand in.
     """
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = json.loads(text)
     except RecursionError:
         raise InvalidInput("(body)", f"is nested too deeply (at most {MAX_DEPTH} levels)") from None
     except json.JSONDecodeError as exc:
         raise InvalidInput("(body)", f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    except ValueError as exc:
-        raise InvalidInput("(body)", f"is not valid JSON: {exc}") from None
     check_storable(value)
     return value
 
