@@ -204,7 +204,7 @@ def test_a_correction_keeps_the_fields_declared_type_and_bounds(stack, value):
 
 def test_a_cross_site_text_plain_post_cannot_answer_for_the_customer(stack):
     case_id, link = document_link(stack)
-    forged = requests.post(link, data='{"response":"reject","comment":"="}', timeout=10, headers={
+    forged = requests.post(link, data='{"response":"confirm","comment":"="}', timeout=10, headers={
         "Content-Type": "text/plain", "Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
     assert forged.status_code == 403
     same_site_plain = requests.post(link, data='{"response":"confirm"}', timeout=10,
