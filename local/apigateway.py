@@ -63,7 +63,9 @@ class ApiGateway:
         """The REST API proxy event (payload v1) that API Gateway hands the function."""
         lower = {k.lower(): v for k, v in headers.items()}
         query = parse_qs(query_string, keep_blank_values=True)
-        text = body.decode("utf-8") if body else None
+        # The event is JSON, so a text body travels as a string: bytes that are not UTF-8 become U+FFFD and the
+        # handler answers, instead of the connection dropping without a response.
+        text = body.decode("utf-8", errors="replace") if body else None
         return {
             "resource": route.path, "path": path, "httpMethod": method,
             "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},

@@ -71,6 +71,12 @@ class LocalServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
+            def __getattr__(self, name: str):
+                # Any other method (TRACE, QUERY, ...) too: API Gateway answers it, never http.server's HTML 501.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
+
             def log_message(self, fmt, *args):
                 log.info(redact(fmt % args))
 

@@ -29,6 +29,10 @@ tracer = Tracer()
 metrics = Metrics()
 app = resolver()
 
+# This API parses its bodies itself (JSON, or the page's form), so its resolver does not see them;
+# `make openapi` documents these.
+REQUEST_BODIES = {("POST", "/c/{linkId}"): CustomerAnswer, ("POST", "/c/{linkId}/feedback"): CustomerFeedback}
+
 _SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
