@@ -37,6 +37,15 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         return json_response(422, {"error": f"{field}: {first.get('msg', 'invalid')}", "field": field,
                                    "details": [{"field": _field_of(e), "message": e.get("msg")} for e in errors]})
 
+    @app.exception_handler(ValueError)
+    def _unreadable_body(exc: ValueError) -> Response:
+        # Powertools' validation reads form and multipart bodies itself, and a malformed multipart body (no
+        # boundary) escapes it as a bare ValueError: a body of a type the API does not take, not a crash.
+        content_type = (app.current_event.headers.get("Content-Type") or "").lower()
+        if content_type and not content_type.startswith("application/json"):
+            return json_response(415, {"error": "Content-Type: send application/json", "field": "Content-Type"})
+        raise exc
+
     @app.exception_handler(InvalidInput)
     def _invalid_input(exc: InvalidInput) -> Response:
         return json_response(422 if isinstance(exc, InvalidValue) else 400, {"error": str(exc), "field": exc.field})
