@@ -62,12 +62,19 @@ Payload = Annotated[dict[str, Any], AfterValidator(_at_most(100 * 1024))]
 Proposal = Annotated[dict[str, Any], AfterValidator(_at_most(50 * 1024))]
 
 
+def _known_journeys(schema: dict[str, Any]) -> None:
+    """The contract lists the catalogue's journeys (the check itself names the unknown one in its error)."""
+    from .journeys import catalogue  # journeys build on these models
+
+    schema["enum"] = sorted(catalogue())
+
+
 class CaseRequest(BaseModel):
     """The body of POST /cases."""
 
     model_config = ConfigDict(extra="forbid")
 
-    journey: str = Field(min_length=1, max_length=64)
+    journey: str = Field(min_length=1, max_length=64, json_schema_extra=_known_journeys)
     channel: str = Field(min_length=1, max_length=64)
     customer: Customer
     payload: Payload = Field(default_factory=dict)
