@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from .callbacks import exclusive_callbacks
 from .clock import VirtualClock, install_virtual_clock
 from .template import ROOT, Function, Route, Template, load_template
 from .timescale import install_time_scale
@@ -74,9 +75,12 @@ class LocalEngine:
         self.outbox: list[OutboxItem] = []
         self._modules: dict[str, ModuleType] = {}
         self._import_lock = threading.Lock()
-        # One container per function, one request at a time, as Lambda runs them: module globals such as a
-        # Powertools resolver's current event are not shared between concurrent requests.
-        self._containers = {logical_id: threading.RLock() for logical_id in self.functions}
+        # On AWS each invocation has a process to itself; here all handlers share one, and Powertools keeps
+        # per-process state at class or logger level: every resolver's current event (BaseRouter.current_event),
+        # the keys of the service's one Logger (inject_lambda_context's function_name). One handler runs at a
+        # time, so no handler sees another's event or logs under another's name. Handlers never wait for one
+        # another (a callback or a start returns at once), and moto runs in this process under the same GIL.
+        self._container = threading.RLock()
         self._mock = None
         self._patches: list[tuple[Any, str, Any]] = []
         self._stopping = threading.Event()
@@ -226,7 +230,7 @@ class LocalEngine:
         context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
                                invoked_function_arn=self.template.physical[logical_id]["Arn"])
         handler = self._handler(fn)
-        with self._containers[logical_id]:
+        with self._container:
             return handler(event, context)
 
     def _install_patches(self) -> None:
@@ -266,7 +270,7 @@ class LocalEngine:
 
         replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
                         (SNSBackend, "publish", publish)]
-        replacements += _atomic_dynamodb_writes() + _cached_interpreter_clients()
+        replacements += _atomic_dynamodb_writes() + _cached_interpreter_clients() + exclusive_callbacks()
         for owner, name, replacement in replacements:
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
