@@ -64,6 +64,7 @@ class ApiGateway:
         lower = {k.lower(): v for k, v in headers.items()}
         query = parse_qs(query_string, keep_blank_values=True)
         text = body.decode("utf-8") if body else None
+        api_key = lower.get("x-api-key") if route.api_key_required else None
         return {
             "resource": route.path, "path": path, "httpMethod": method,
             "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -75,7 +76,7 @@ class ApiGateway:
                 "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",
                 "accountId": self.engine.template.account, "requestTimeEpoch": int(time.time() * 1000),
                 "identity": {"sourceIp": source_ip, "userAgent": lower.get("user-agent"),
-                             "apiKey": lower.get("x-api-key") if route.api_key_required else None},
+                             "apiKey": api_key, "apiKeyId": self.engine.api_keys.get(api_key) if api_key else None},
                 "authorizer": {"claims": claims} if claims else None,
             },
             "body": text, "isBase64Encoded": False,
@@ -93,7 +94,7 @@ class ApiGateway:
                 return _json(405, {"message": "Method Not Allowed"})
             return _json(404, {"message": "Not Found"})
         route, match = route_match
-        if route.api_key_required and lower.get("x-api-key") != self.engine.api_key:
+        if route.api_key_required and lower.get("x-api-key") not in self.engine.api_keys:
             return _json(403, {"message": "Forbidden"})
         claims = None
         if route.authorizer:

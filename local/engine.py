@@ -1,6 +1,7 @@
 """The local engine: creates template.yaml's resources on moto and runs the real ASL on the real handlers."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
@@ -61,14 +62,21 @@ class LocalEngine:
     """Everything template.yaml declares, on moto, in this process.
 
     time_scale: 0.001 makes an hour of Wait, Retry or TimeoutSeconds pass in 3.6 s.
+    api_keys: the channels' API keys (api_key: a single one); api_key is the first.
     """
 
     def __init__(self, *, time_scale: float = 1.0, public_base_url: str = "http://127.0.0.1:3000",
-                 api_key: str = "local-dev-key", region: str = "us-east-1"):
+                 api_key: str = "local-dev-key", api_keys: list[str] | None = None, region: str = "us-east-1"):
         self.template = Template(load_template(), region=region)
         self.time_scale = time_scale
         self.public_base_url = public_base_url
-        self.api_key = api_key
+        keys = list(api_keys) if api_keys is not None else [api_key]
+        if not keys or not all(isinstance(k, str) and k for k in keys):
+            raise ValueError("api_keys: at least one, each a non-empty string")
+        self.api_key = keys[0]
+        # Key -> key id, as API Gateway hands the id of the key used to the function; derived from the key, so
+        # a case created under a key stays that key's across restarts of the local stack.
+        self.api_keys = {k: api_key_id(k) for k in keys}
         self.region = region
         self.functions: dict[str, Function] = self.template.functions()
         self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
@@ -364,6 +372,11 @@ def _cached_interpreter_clients() -> list[tuple[Any, str, Callable]]:
             name = ".".join((asl.__name__, *source.relative_to(base).with_suffix("").parts))
             users.append(importlib.import_module(name))
     return [(mod, "boto_client_for", boto_client_for) for mod in users]
+
+
+def api_key_id(key: str) -> str:
+    """A stable id for a channel API key, shaped like API Gateway's (10 lowercase letters and digits)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
 def _placeholder_zip() -> bytes:

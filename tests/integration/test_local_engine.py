@@ -9,8 +9,10 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from local.engine import api_key_id
 from loopgate.clock import parse_iso
 
+from .stack import API_KEY, OTHER_API_KEY
 from .test_workflow import body
 
 
@@ -172,3 +174,23 @@ def test_every_log_line_names_the_function_that_wrote_it(stack):
     logged = [(line["message"], line.get("function_name")) for line in lines if line["message"] in writers]
     assert {message for message, _ in logged} == set(writers)
     assert [(m, f) for m, f in logged if f != names[m]] == []
+
+
+def test_each_channel_key_is_let_in_and_handed_on_with_its_own_key_id(stack, monkeypatch):
+    identities: list[dict] = []
+    invoke = stack.engine.invoke
+
+    def recording(logical_id, event):
+        if logical_id == "IntakeApiFunction":
+            identities.append(event["requestContext"]["identity"])
+        return invoke(logical_id, event)
+
+    monkeypatch.setattr(stack.engine, "invoke", recording)
+    assert stack.post_case(body("identity_verification_clear.json"), api_key="not-a-key").status_code == 403
+    for key in (API_KEY, OTHER_API_KEY):
+        assert stack.post_case(body("identity_verification_clear.json"), api_key=key).status_code == 202
+
+    assert [i["apiKey"] for i in identities] == [API_KEY, OTHER_API_KEY]
+    ids = [i["apiKeyId"] for i in identities]
+    assert len(set(ids)) == 2 and all(isinstance(i, str) and len(i) == 10 for i in ids)
+    assert ids == [api_key_id(API_KEY), api_key_id(OTHER_API_KEY)]  # the same on every start of the stack
