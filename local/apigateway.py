@@ -82,6 +82,10 @@ class ApiGateway:
             "body": text, "isBase64Encoded": False,
         }
 
+    def methods_for(self, path: str) -> tuple[str, ...]:
+        """The methods the API serves at `path` (none: no such resource)."""
+        return tuple(sorted({r.method for r in self.engine.routes if r.pattern.match(path)}))
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
                source_ip: str = "127.0.0.1") -> HttpResponse:
         url = urlsplit(target)
@@ -101,6 +105,10 @@ class ApiGateway:
             claims = self._claims(lower.get("authorization"))
             if claims is None:
                 return _json(401, {"message": "Unauthorized"})
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:  # the proxy event carries the body as text: the API declares no binary types
+            return _json(400, {"error": "(body): must be UTF-8 text", "field": "(body)"})
         event = self.proxy_event(method, path, url.query, headers, body, route, match.groupdict(), claims, source_ip)
         try:
             result = self.engine.invoke(route.function, event)

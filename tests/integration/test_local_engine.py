@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from local.engine import api_key_id
@@ -194,3 +195,47 @@ def test_each_channel_key_is_let_in_and_handed_on_with_its_own_key_id(stack, mon
     ids = [i["apiKeyId"] for i in identities]
     assert len(set(ids)) == 2 and all(isinstance(i, str) and len(i) == 10 for i in ids)
     assert ids == [api_key_id(API_KEY), api_key_id(OTHER_API_KEY)]  # the same on every start of the stack
+
+
+def test_a_body_that_is_not_utf8_is_answered_with_the_field(stack):
+    answer = requests.post(f"{stack.url}/cases", data=b'{"journey": "\xff\xfe"}',
+                           headers={"x-api-key": API_KEY, "Content-Type": "application/json"}, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "(body): must be UTF-8 text", "field": "(body)"}
+
+
+def test_a_burst_of_150_requests_is_answered_in_full(stack):
+    barrier, answers = threading.Barrier(150), []
+
+    def ask():
+        barrier.wait()
+        try:
+            answers.append(requests.options(f"{stack.url}/cases", timeout=10).status_code)
+        except requests.RequestException as error:
+            answers.append(type(error).__name__)
+
+    threads = [threading.Thread(target=ask) for _ in range(150)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [204] * 150
+
+
+def test_head_answers_as_get_without_a_body(stack):
+    get = requests.get(f"{stack.url}/cases/nope", headers={"x-api-key": API_KEY}, timeout=10)
+    head = requests.head(f"{stack.url}/cases/nope", headers={"x-api-key": API_KEY}, timeout=10)
+    assert head.status_code == get.status_code == 404  # the function's answer: no such case
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers["Content-Length"] == str(len(get.content)) and head.content == b""
+    assert requests.head(f"{stack.url}/cases", headers={"x-api-key": API_KEY}, timeout=10).status_code == 405
+    assert requests.head(f"{stack.url}/_local/outbox", timeout=10).status_code == 200
+
+
+def test_options_lists_the_methods_of_a_path(stack):
+    cases = requests.options(f"{stack.url}/cases", timeout=10)
+    assert cases.status_code == 204 and cases.headers["Allow"] == "OPTIONS, POST"
+    case = requests.options(f"{stack.url}/cases/case-1", timeout=10)
+    assert case.status_code == 204 and case.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert requests.options(f"{stack.url}/_local/token", timeout=10).headers["Allow"] == "OPTIONS, POST"
+    assert requests.options(f"{stack.url}/no/such/path", timeout=10).status_code == 404
