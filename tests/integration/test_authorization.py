@@ -16,9 +16,9 @@ import requests
 
 from local.apigateway import TOKEN_ISSUER
 from local.template import Route, Template, load_template
+from tests.helpers import body
 
 from .stack import API_KEY
-from .test_workflow import body
 
 OTHER_CHANNEL_KEY = "other-channel-key"  # accepted once the stack takes LOCAL_API_KEYS / api_keys=[...]
 GROUPS = ("reviewers", "senior", "audit", "supervisors", "leads")

@@ -12,9 +12,9 @@ from botocore.exceptions import ClientError
 
 from local.engine import api_key_id
 from loopgate.clock import parse_iso
+from tests.helpers import body
 
 from .stack import API_KEY, OTHER_API_KEY
-from .test_workflow import body
 
 
 def _wait_until(condition, timeout: float = 10, what: str = "condition"):
@@ -140,8 +140,10 @@ def test_decisions_at_the_review_deadline_are_either_followed_or_refused(stack, 
             assert outcome == "approved", f"{case_id}: answered 200, then escalated without the approval"
         else:
             assert outcome == "escalated", f"{case_id}: answered 409, yet the approval went ahead"
+            # Refused before it reached the workflow (the timeout closed the task first) it is only logged; taken
+            # and then refused by the workflow (TaskTimedOut) it is on the timeline once.
             late = [e for e in case["timeline"] if e["type"] == "late_decision"]
-            assert [e["detail"]["taskId"] for e in late] == [task_id]
+            assert [e["detail"]["taskId"] for e in late] in ([], [task_id])
 
 
 def test_every_log_line_names_the_function_that_wrote_it(stack):
