@@ -1,0 +1,39 @@
+"""The override log is append-only: a retried record step (Lambda retry, same state) writes a departure once and
+never rewrites it, so the diff a lead reads is the one the reviewer made."""
+from loopgate.http import Caller
+from loopgate.models import ReviewDecision
+from loopgate.overrides import override_record
+from loopgate.reviews import decide
+from tests.unit.world import refund_request
+
+ANA = Caller(sub="ana", name="ana@example.com", groups=("reviewers",))
+
+
+def test_a_retried_record_of_a_modify_keeps_the_reviewers_diff(world):
+    review = world.wait_for_review(world.new_case(refund_request(120)))
+    decide(world.store, world.workflow, ANA, review.task_id, ReviewDecision(
+        action="modify", reason="partial refund: one item kept",
+        proposal={"action": "refund", "amount": 80, "currency": "EUR"}))
+    outcome = world.workflow.outcome(review.token)
+
+    entered = "2026-11-02T09:00:01.000Z"  # the record step's EnteredTime: the same on each retry
+    first = world.record(review.state, outcome, recorded_at=entered)
+    again = world.record(review.state, outcome, recorded_at=entered)
+
+    assert first == again
+    (logged,) = world.overrides(review.case_id)
+    assert (logged["reviewer"], logged["decision"], logged["reason"]) == ("ana", "modify",
+                                                                          "partial refund: one item kept")
+    assert logged["diff"] == [{"field": "amount", "from": 120, "to": 80}]
+    assert (logged["proposal"]["amount"], logged["decided"]["amount"]) == (120, 80)
+
+
+def test_the_same_override_appended_twice_is_written_once_and_not_replaced(world):
+    state = world.new_case(refund_request(120))
+    case = world.store.get_case(state["caseId"])
+    record = override_record(kind="reviewer_reject", case=case, actor_id="ana", decision="reject",
+                             proposal=case["proposal"], decided=None, reason="fraud", task_id="task-1",
+                             at="2026-11-02T09:00:00.000Z")
+    assert world.store.append_override(record)
+    assert not world.store.append_override({**record, "reason": "other", "reviewer": "bob"})
+    assert [(o["reviewer"], o["reason"]) for o in world.overrides(case["caseId"])] == [("ana", "fraud")]
