@@ -162,7 +162,7 @@ class World:
 
     def new_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """A channel posts a case and the score step plans it: the workflow's state after Score."""
-        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow)["caseId"]
+        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow, "channel-key")["caseId"]
         return score_case(self.store, case_id)
 
     def wait_for_review(self, state: dict[str, Any]) -> Review:
