@@ -41,7 +41,7 @@ e2e: $(STAMP) browser
 bench: $(STAMP)
 	$(PY) -m bench.workflow
 
-## openapi: regenerate the served contract (layers/shared/python/loopgate/openapi.json) from the resolvers
+## openapi: regenerate the served contract (layers/shared/python/loopgate/web/openapi.json) from the resolvers
 openapi: $(STAMP)
 	$(PY) -m local.openapi
 

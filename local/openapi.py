@@ -2,11 +2,11 @@
 
 A Lambda cannot import another function's code, so the intake function cannot build this document when it
 is asked for it: it is generated here (dev only, beside the local engine that loads handlers the same way),
-written into the layer as `loopgate/openapi.json`, and served from there by the intake API. The resolvers
+written into the layer as `loopgate/web/openapi.json`, and served from there by the intake API. The resolvers
 say what each route takes; template.yaml says which routes exist and how each is authorized. Nothing in the
 document is written by hand, and tests/unit/test_openapi.py fails when the committed file is stale.
 
-    python -m local.openapi            # regenerates layers/shared/python/loopgate/openapi.json
+    python -m local.openapi            # regenerates layers/shared/python/loopgate/web/openapi.json
     python -m local.openapi --check    # exits 1 when the committed file differs from a fresh generation
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from .template import ROOT, Function, Template, load_template
 
-OUTPUT = ROOT / "layers" / "shared" / "python" / "loopgate" / "openapi.json"
+OUTPUT = ROOT / "layers" / "shared" / "python" / "loopgate" / "web" / "openapi.json"
 TITLE = "Loopgate"
 API_KEY, BEARER = "channelApiKey", "reviewerJwt"
 SECURITY_SCHEMES = {
@@ -36,7 +36,7 @@ SECURITY_SCHEMES = {
 
 
 class ApiError(BaseModel):
-    """What loopgate.http.install_error_handlers sends for a refused request (it replaces Powertools' 422)."""
+    """What loopgate.web.http.install_error_handlers sends for a refused request (it replaces Powertools' 422)."""
 
     error: str = Field(description="What is wrong, naming the field first where one is at fault.")
     field: str | None = Field(default=None, description="The field at fault, dotted (customer.email).")

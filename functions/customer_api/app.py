@@ -7,7 +7,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from loopgate.customers import (
+from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound, UnsupportedMediaType
+from loopgate.models import CustomerAnswer, CustomerFeedback
+from loopgate.usecases.customer_steps import (
     TryAgain,
     answer,
     check_form_token,
@@ -17,12 +19,9 @@ from loopgate.customers import (
     give_customer_feedback,
     origin_of,
 )
-from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound, UnsupportedMediaType
-from loopgate.http import json_response, resolver
-from loopgate.models import CustomerAnswer, CustomerFeedback
-from loopgate.pages import answered_page, customer_page, feedback_page, message_page
-from loopgate.runtime import case_store, workflow
-from loopgate.settings import settings
+from loopgate.web.http import json_response, resolver
+from loopgate.web.pages import answered_page, customer_page, feedback_page, message_page
+from loopgate.wiring import case_store, settings, workflow
 
 logger = Logger()
 tracer = Tracer()

@@ -16,12 +16,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.cases import case_view, channel_key_of, receive_case
 from loopgate.errors import InvalidInput
-from loopgate.http import json_response, resolver
 from loopgate.models import CaseRequest
-from loopgate.runtime import case_store, workflow
-from loopgate.settings import settings
+from loopgate.usecases.intake import case_view, channel_key_of, receive_case
+from loopgate.web.http import json_response, resolver
+from loopgate.wiring import case_store, settings, workflow
 
 logger = Logger()
 tracer = Tracer()
@@ -83,7 +82,7 @@ def get_case(caseId: str):
 @cache
 def _openapi_document() -> str:
     # Read on first use, not at import: `make openapi` imports this module to write the file.
-    return files("loopgate").joinpath("openapi.json").read_text(encoding="utf-8")
+    return files("loopgate.web").joinpath("openapi.json").read_text(encoding="utf-8")
 
 
 @app.get("/openapi.json")

@@ -8,11 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.http import caller_of, json_response, resolver
 from loopgate.models import ReviewDecision, ReviewFeedback
-from loopgate.overrides import list_overrides
-from loopgate.reviews import claim, decide, give_feedback, list_reviews, review_view
-from loopgate.runtime import case_store, workflow
+from loopgate.usecases.override_log import list_overrides
+from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
+from loopgate.web.http import caller_of, json_response, resolver
+from loopgate.wiring import case_store, workflow
 
 logger = Logger()
 tracer = Tracer()

@@ -1,5 +1,5 @@
 """Human on the loop: a deterministic share of automatic cases is audited after the fact."""
-from loopgate.sampling import audit_selected
+from loopgate.policy.sampling import audit_selected
 from tests.helpers import body
 
 

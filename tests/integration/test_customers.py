@@ -9,7 +9,7 @@ import requests
 from moto.ses.exceptions import MessageRejectedError
 from moto.ses.models import SESBackend
 
-from loopgate.links import link_hash
+from loopgate.usecases.links import link_hash
 from tests.helpers import body
 
 

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from loopgate.sampling import audit_selected
+from loopgate.policy.sampling import audit_selected
 from tests.helpers import body
 
 

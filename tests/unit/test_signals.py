@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-from loopgate import judges
-from loopgate.journeys import get_journey
-from loopgate.signals import SIGNALS, CaseFacts
+from loopgate.policy import judges
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.signals import SIGNALS, CaseFacts
 
 
 def signal(name, payload=None, draft=None, confidence=0.9, customer=None, prior=0, proposal=None,

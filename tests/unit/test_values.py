@@ -4,7 +4,7 @@ import json
 import pytest
 
 from loopgate.errors import InvalidInput, InvalidValue
-from loopgate.values import MAX_DEPTH, parse_json_body
+from loopgate.web.bodies import MAX_DEPTH, parse_json_body
 
 
 @pytest.mark.parametrize("value", [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -64,7 +65,7 @@ Proposal = Annotated[dict[str, Any], AfterValidator(_at_most(50 * 1024))]
 
 def _known_journeys(schema: dict[str, Any]) -> None:
     """The contract lists the catalogue's journeys (the check itself names the unknown one in its error)."""
-    from .journeys import catalogue  # journeys build on these models
+    from loopgate.policy.journeys import catalogue  # journeys build on these models
 
     schema["enum"] = sorted(catalogue())
 
@@ -123,6 +124,15 @@ class Plan(BaseModel):
     askFields: list[str] = Field(default_factory=list)
     question: str | None = None
     returnTo: Literal["review"] | None = None
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A reviewer acting: their id, display name and groups (queues), from the sign-in's claims."""
+
+    sub: str
+    name: str
+    groups: tuple[str, ...]
 
 
 class Actor(BaseModel):

@@ -11,8 +11,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from ..clock import now_iso
-from ..errors import ConcurrentUpdate, NotFound
+from loopgate.clock import now_iso
+from loopgate.errors import ConcurrentUpdate, NotFound
 
 CASE_SK = "CASE"
 

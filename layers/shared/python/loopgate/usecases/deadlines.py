@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from .adapters.dynamo import CaseStore
-from .clock import iso
-from .journeys import Journey
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.clock import iso
+from loopgate.policy.journeys import Journey
 
 WARN_SHARE = 0.25  # warn when a quarter of the review's time is left (review tasks carry their warnAt)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import Forbidden, InvalidInput, InvalidValue
+from loopgate.errors import Forbidden, InvalidInput, InvalidValue
 
 
 class AuthorityConfig(BaseModel):

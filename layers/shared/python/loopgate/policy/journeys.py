@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InvalidInput, InvalidValue, JourneyDefinitionError
-from .models import Limits, Route
+from loopgate.errors import InvalidInput, InvalidValue, JourneyDefinitionError
+from loopgate.models import Limits, Route
+from loopgate.policy.signals import SIGNALS
 
 JOURNEY_DIR = Path(__file__).parent / "journeys"
 
@@ -214,12 +215,6 @@ class Journey(BaseModel):
         self.proposal.check(proposal, prefix)
 
 
-def _known_signals() -> set[str]:
-    from .signals import SIGNALS
-
-    return set(SIGNALS)
-
-
 def parse_journey(source: str, data: dict[str, Any]) -> Journey:
     """Validates one journey definition; errors name the source file and the field."""
     try:
@@ -228,7 +223,7 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(root)"
         raise JourneyDefinitionError(f"{source}: {field}: {first['msg']}") from exc
-    known = _known_signals()
+    known = set(SIGNALS)
     for index, rule in enumerate(journey.rules):
         unknown = rule.when.signal_names() - known
         if unknown:

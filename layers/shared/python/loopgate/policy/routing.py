@@ -5,9 +5,9 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from .journeys import Condition, Decision, Journey
-from .models import Reason
-from .signals import Signal
+from loopgate.models import Reason
+from loopgate.policy.journeys import Condition, Decision, Journey
+from loopgate.policy.signals import Signal
 
 _OPS = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
         "eq": operator.eq, "ne": operator.ne}

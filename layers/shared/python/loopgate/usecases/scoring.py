@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from .adapters.dynamo import CaseStore
-from .clock import iso, now
-from .journeys import get_journey
-from .planning import first_plan
-from .routing import route_case
-from .signals import CaseFacts, compute_signals
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.clock import iso, now
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.planning import first_plan
+from loopgate.policy.routing import route_case
+from loopgate.policy.signals import CaseFacts, compute_signals
 
 REPEAT_WINDOW_DAYS = 30
 

@@ -5,12 +5,12 @@ import hashlib
 import uuid
 from typing import Any
 
-from .adapters.dynamo import CaseStore
-from .adapters.workflow import Workflow
-from .clock import iso, now_iso, parse_iso
-from .errors import NotFound
-from .journeys import get_journey
-from .models import CaseRequest, CaseStatus
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.workflow import Workflow
+from loopgate.clock import iso, now_iso, parse_iso
+from loopgate.errors import NotFound
+from loopgate.models import CaseRequest, CaseStatus
+from loopgate.policy.journeys import get_journey
 
 
 def new_case_id() -> str:

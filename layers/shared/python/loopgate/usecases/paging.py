@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .errors import InvalidInput
+from loopgate.errors import InvalidInput
 
 
 def encode_cursor(position: dict[str, Any] | None) -> str | None:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
-from .values import parse_json_body
+from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
+from loopgate.models import Reviewer
+from loopgate.web.bodies import parse_json_body
 
 
 def json_response(status: int, body: dict) -> Response:
@@ -54,15 +54,6 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         app.exception_handler(error)(lambda exc, status=status: json_response(status, {"error": str(exc)}))
 
 
-@dataclass(frozen=True)
-class Caller:
-    """A reviewer, from the claims the Cognito authorizer (or the local one) placed on the request."""
-
-    sub: str
-    name: str
-    groups: tuple[str, ...]
-
-
 def parse_groups(raw) -> tuple[str, ...]:
     """`cognito:groups` arrives as a list, a comma-separated string, or "[a b]" depending on the path."""
     if raw is None:
@@ -73,10 +64,10 @@ def parse_groups(raw) -> tuple[str, ...]:
     return tuple(g for g in text.replace(",", " ").split() if g)
 
 
-def caller_of(app: APIGatewayRestResolver) -> Caller:
+def caller_of(app: APIGatewayRestResolver) -> Reviewer:
     claims = (app.current_event.request_context.authorizer.claims or {})
     sub = claims.get("sub")
     if not sub:
         raise Forbidden("no reviewer identity on this request")
     name = claims.get("email") or claims.get("cognito:username") or claims.get("name") or sub
-    return Caller(sub=sub, name=name, groups=parse_groups(claims.get("cognito:groups")))
+    return Reviewer(sub=sub, name=name, groups=parse_groups(claims.get("cognito:groups")))

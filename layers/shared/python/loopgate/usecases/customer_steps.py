@@ -10,15 +10,15 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from .adapters.dynamo import CaseStore
-from .adapters.messaging import CustomerMessenger, DeliveryFailed
-from .adapters.workflow import Workflow
-from .clock import epoch, now_iso
-from .errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, LoopgateError, NotFound
-from .journeys import FieldSpec, Journey, get_journey
-from .links import link_hash, new_link_id
-from .messages import customer_message
-from .models import CaseStatus, CustomerAnswer, Plan
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.messaging import CustomerMessenger, DeliveryFailed
+from loopgate.adapters.workflow import Workflow
+from loopgate.clock import epoch, now_iso
+from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, LoopgateError, NotFound
+from loopgate.models import CaseStatus, CustomerAnswer, Plan
+from loopgate.policy.journeys import FieldSpec, Journey, get_journey
+from loopgate.usecases.links import link_hash, new_link_id
+from loopgate.web.messages import customer_message
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
 # What each kind of request lets the customer answer; "human" is always there.

@@ -11,8 +11,3 @@ def new_link_id() -> str:
 
 def link_hash(link_id: str) -> str:
     return hashlib.sha256(link_id.encode("utf-8")).hexdigest()
-
-
-def task_id_for(task_token: str) -> str:
-    """A stable, opaque id for a task token: a Lambda retry with the same token finds the same task."""
-    return hashlib.sha256(task_token.encode("utf-8")).hexdigest()[:24]

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import judges
-from .journeys import Journey
+from loopgate.policy import judges
+
+if TYPE_CHECKING:  # journeys validate rules against SIGNALS: the import runs the other way
+    from loopgate.policy.journeys import Journey
 
 
 @dataclass(frozen=True)

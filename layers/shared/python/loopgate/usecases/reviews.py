@@ -8,19 +8,17 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .adapters.dynamo import CaseStore
-from .adapters.workflow import Workflow
-from .authority import check_authority
-from .clock import epoch, iso, iso_from_epoch, now, now_iso
-from .cursors import decode_cursor, encode_cursor, is_key
-from .deadlines import WARN_SHARE
-from .errors import Conflict, Forbidden, InvalidInput
-from .http import Caller
-from .journeys import get_journey
-from .links import task_id_for
-from .models import CaseStatus, Plan, ReviewDecision, ReviewFeedback
-from .overrides import override_record
-from .planning import reviewer_override
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.workflow import Workflow
+from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
+from loopgate.errors import Conflict, Forbidden, InvalidInput
+from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback
+from loopgate.policy.authority import check_authority
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.overrides import override_record
+from loopgate.policy.planning import reviewer_override
+from loopgate.usecases.deadlines import WARN_SHARE
+from loopgate.usecases.paging import decode_cursor, encode_cursor, is_key
 
 logger = Logger(child=True)
 
@@ -46,6 +44,11 @@ AUDIT_OPTIONS = [
     {"action": "modify",
      "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
 ]
+
+
+def task_id_for(task_token: str) -> str:
+    """A stable, opaque id for a task token: a Lambda retry with the same token finds the same task."""
+    return hashlib.sha256(task_token.encode("utf-8")).hexdigest()[:24]
 
 
 # ---------------------------------------------------------------- opened by the workflow
@@ -103,7 +106,7 @@ def _position(task: dict[str, Any]) -> dict[str, str]:
             "queueOrder": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"}
 
 
-def list_reviews(store: CaseStore, caller: Caller, limit: int = PAGE_SIZE,
+def list_reviews(store: CaseStore, caller: Reviewer, limit: int = PAGE_SIZE,
                  cursor: str | None = None) -> dict[str, Any]:
     """The caller's queues merged, priority first then age; the cursor remembers each queue's position."""
     if not 1 <= limit <= 100:
@@ -132,14 +135,14 @@ def list_reviews(store: CaseStore, caller: Caller, limit: int = PAGE_SIZE,
     return {"items": [_public(t) for t in page], "nextCursor": None if finished else encode_cursor(after)}
 
 
-def _visible_task(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
+def _visible_task(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
     task = store.get_task(task_id)
     if task["queue"] not in caller.groups:
         raise Forbidden(f"task {task_id} is in queue '{task['queue']}', which you do not work")
     return task
 
 
-def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
+def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
     """What the system saw, what it tried, why it is here, and what the reviewer may do."""
     task = _visible_task(store, caller, task_id)
     case, events = store.get_case_with_timeline(task["caseId"])
@@ -164,7 +167,7 @@ def review_view(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any
 
 
 # ---------------------------------------------------------------- claims
-def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
+def claim(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     now_epoch = epoch()
     until = now_epoch + LEASE_SECONDS
@@ -177,7 +180,7 @@ def claim(store: CaseStore, caller: Caller, task_id: str) -> dict[str, Any]:
     return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
 
 
-def _why_not_open(task: dict[str, Any], caller: Caller) -> str:
+def _why_not_open(task: dict[str, Any], caller: Reviewer) -> str:
     if task["status"] != "OPEN":
         return f"task {task['taskId']} is no longer open ({task['status'].lower()})"
     if task.get("claimedBy") and task["claimedBy"] != caller.sub and task.get("leaseUntil", 0) >= epoch():
@@ -238,11 +241,11 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
         raise InvalidInput("reason", f"must be one of {', '.join(journey.rejectReasons)}")
 
 
-def _actor(caller: Caller) -> dict[str, Any]:
+def _actor(caller: Reviewer) -> dict[str, Any]:
     return {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)}
 
 
-def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
+def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
            decision: ReviewDecision) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     case = store.get_case(task["caseId"])
@@ -283,7 +286,7 @@ def decide(store: CaseStore, workflow: Workflow, caller: Caller, task_id: str,
     return {"taskId": task_id, "caseId": task["caseId"], "action": output["action"], "status": "DECIDED"}
 
 
-def _propose_for_second_approval(store: CaseStore, caller: Caller, task: dict[str, Any], case: dict[str, Any],
+def _propose_for_second_approval(store: CaseStore, caller: Reviewer, task: dict[str, Any], case: dict[str, Any],
                                  record: dict[str, Any], proposal: dict[str, Any],
                                  replaces: dict[str, Any] | None) -> dict[str, Any]:
     """Four-eyes: the approval is kept on the task, which stays in the queue for a second reviewer.
@@ -310,7 +313,7 @@ def _propose_for_second_approval(store: CaseStore, caller: Caller, task: dict[st
             "status": "AWAITING_SECOND_APPROVAL"}
 
 
-def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: dict[str, Any],
+def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case: dict[str, Any],
                  decision: ReviewDecision) -> dict[str, Any]:
     """An audit after the fact: nothing waits on it, so it is recorded here, not handed to the workflow."""
     if decision.action not in ("approve", "reject", "modify"):
@@ -337,14 +340,14 @@ def decide_audit(store: CaseStore, caller: Caller, task: dict[str, Any], case: d
     return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
 
 
-def _log_refused(task: dict[str, Any], caller: Caller, decision: ReviewDecision) -> None:
+def _log_refused(task: dict[str, Any], caller: Reviewer, decision: ReviewDecision) -> None:
     """A refused decision changes nothing, so it is not a timeline event (a retrying client would flood it)."""
     logger.info("review decision refused", extra={"taskId": task["taskId"], "caseId": task["caseId"],
                                                   "reviewer": caller.sub, "action": decision.action})
 
 
 # ---------------------------------------------------------------- feedback
-def give_feedback(store: CaseStore, caller: Caller, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
+def give_feedback(store: CaseStore, caller: Reviewer, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
     item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
             "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}

@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidInput, InvalidValue
+from loopgate.errors import InvalidInput, InvalidValue
 
 # DynamoDB nests at most 32 levels; a posted value sits a level or two down in a case or override item.
 MAX_DEPTH = 16

@@ -5,11 +5,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .journeys import Journey
-from .models import Outcome, Plan
-from .overrides import override_record
-from .routing import Routing
-from .sampling import audit_selected
+from loopgate.models import Outcome, Plan
+from loopgate.policy.journeys import Journey
+from loopgate.policy.overrides import override_record
+from loopgate.policy.routing import Routing
+from loopgate.policy.sampling import audit_selected
 
 _FIRST_STEP = {"auto": "execute", "customer": "customer", "human": "review", "human_then_customer": "review"}
 

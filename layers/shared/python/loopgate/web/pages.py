@@ -5,7 +5,7 @@ import json
 from html import escape
 from typing import Any
 
-from .messages import language
+from loopgate.web.messages import language
 
 _TEXT = {
     "en": {"confirm": "Confirm", "reject": "Decline", "human": "Talk to a person", "choose": "Choose this",
