@@ -10,13 +10,20 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from loopgate.adapters.dynamo import CaseStore
-from loopgate.adapters.messaging import CustomerMessenger, DeliveryFailed
-from loopgate.adapters.workflow import Workflow
 from loopgate.clock import epoch, now_iso
-from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, LoopgateError, NotFound
+from loopgate.errors import (
+    Conflict,
+    DeliveryFailed,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    InvalidValue,
+    LoopgateError,
+    NotFound,
+)
 from loopgate.models import CaseStatus, CustomerAnswer, Plan
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
+from loopgate.ports import CaseStore, CustomerMessenger, Workflow
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
 
