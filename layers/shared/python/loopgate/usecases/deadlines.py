@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from loopgate import roles
 from loopgate.clock import iso
 from loopgate.policy.journeys import Journey
 from loopgate.ports import CaseStore, QueueAlerts
@@ -12,7 +13,7 @@ WARN_SHARE = 0.25  # warn when a quarter of the review's time is left (review ta
 
 def watched_queues(journeys: dict[str, Journey]) -> list[str]:
     """Every queue a journey can route a timed review to (audits have no time limit)."""
-    queues = {"senior"}  # where failed steps go
+    queues = {roles.SENIOR}  # where failed steps go
     for journey in journeys.values():
         queues |= {journey.queues.review, journey.queues.senior, journey.queues.supervisor}
         queues |= {r.queue for r in journey.rules if r.queue} | ({journey.default.queue} - {None})
