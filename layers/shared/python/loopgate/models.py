@@ -117,6 +117,7 @@ class Plan(BaseModel):
     event: dict[str, Any] | None = None
     ask: Literal["confirm", "choose", "provide", "correct"] = "confirm"
     authority: str | None = None
+    capability: str | None = None
     fourEyes: bool = False
     approvals: list[str] = Field(default_factory=list)
     audit: bool = False

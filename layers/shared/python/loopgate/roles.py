@@ -8,5 +8,8 @@ SENIOR = "senior"  # where reviews go when they run out of time, and where faile
 SUPERVISORS = "supervisors"  # the top of the escalation ladder; alerted when a senior review runs out of time
 AUDIT = "audit"  # audits of automatic cases, after the fact
 LEADS = "leads"  # read the override log
+FRAUD = "fraud"  # hold the fraud capability (authority.json)
+LEGAL = "legal"  # hold the legal capability
+CARE = "care"  # hold the capability for customers in a vulnerable situation
 
-GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS)
+GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE)

@@ -12,14 +12,39 @@ from pydantic import BaseModel
 from loopgate.errors import Forbidden, InvalidInput, InvalidValue
 
 
+class Capability(BaseModel):
+    queue: str
+    groups: list[str]
+    description: str = ""
+
+
 class AuthorityConfig(BaseModel):
     description: str = ""
     groups: dict[str, dict[str, float]]
+    capabilities: dict[str, Capability] = {}
 
 
 @lru_cache(maxsize=1)
 def authority_config() -> AuthorityConfig:
     return AuthorityConfig.model_validate(json.loads((Path(__file__).parent / "authority.json").read_text()))
+
+
+def capability_names() -> frozenset[str]:
+    return frozenset(authority_config().capabilities)
+
+
+def capability_queue(capability: str) -> str:
+    return authority_config().capabilities[capability].queue
+
+
+def check_capability(capability: str | None, groups: tuple[str, ...] | list[str]) -> None:
+    """A task that needs a capability is decided only by a group that holds it (fails closed if unknown)."""
+    if not capability:
+        return
+    holders = authority_config().capabilities.get(capability)
+    if holders is None or not set(groups) & set(holders.groups):
+        raise Forbidden(f"this case needs a reviewer with the '{capability}' capability (groups: "
+                        f"{', '.join(holders.groups) if holders else 'none'}); escalate it instead")
 
 
 def limit_of(groups: tuple[str, ...] | list[str], kind: str) -> float:

@@ -12,48 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from loopgate import roles
 from loopgate.errors import InvalidInput, InvalidValue, JourneyDefinitionError
 from loopgate.models import Limits, Route
+from loopgate.policy.authority import capability_names
+from loopgate.policy.conditions import Condition
+from loopgate.policy.guards import GUARD_NAMES
 from loopgate.policy.signals import SIGNALS
 
 JOURNEY_DIR = Path(__file__).parent / "journeys"
-
-Operator = Literal["lt", "lte", "gt", "gte", "eq", "ne"]
-
-
-class Condition(BaseModel):
-    """A signal compared with a value, or a combination: {"all": [...]}, {"any": [...]}, {"not": {...}}."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    signal: str | None = None
-    op: Operator | None = None
-    value: Any = None
-    all: list[Condition] | None = None
-    any: list[Condition] | None = None
-    not_: Condition | None = Field(default=None, alias="not")
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> Condition:
-        shapes = [self.signal is not None, self.all is not None, self.any is not None, self.not_ is not None]
-        if sum(shapes) != 1:
-            raise ValueError("a condition is exactly one of: signal+op+value, all, any, not")
-        if self.signal is not None and self.op is None:
-            raise ValueError(f"condition on signal '{self.signal}' needs an op")
-        return self
-
-    def children(self) -> list[Condition]:
-        return (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
-
-    def signal_names(self) -> set[str]:
-        if self.signal is not None:
-            return {self.signal}
-        return set().union(*(c.signal_names() for c in self.children()))
-
-    def threshold_names(self) -> set[str]:
-        """Values written "$name" refer to the journey's thresholds."""
-        if self.signal is not None:
-            return {self.value[1:]} if isinstance(self.value, str) and self.value.startswith("$") else set()
-        return set().union(*(c.threshold_names() for c in self.children()))
-
 
 class LimitsOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -76,6 +40,8 @@ class Decision(BaseModel):
     priority: int = Field(default=5, ge=1, le=9)
     ask: CustomerAsk | None = Field(default=None, description="What the customer is asked; the journey's default.")
     authority: str | None = Field(default=None, description="Authority kind the reviewer needs, e.g. 'refund'.")
+    capability: str | None = Field(default=None, description="What the reviewer must be able to judge, e.g. "
+                                   "'fraud'; the task goes to that capability's queue (authority.json).")
     fourEyes: bool = False
     auditRate: float | None = Field(default=None, ge=0, le=1)
     limits: LimitsOverride = Field(default_factory=LimitsOverride)
@@ -193,13 +159,20 @@ class Journey(BaseModel):
     limits: Limits
     auditRate: float = Field(default=0.0, ge=0, le=1, description="Share of automatic cases audited afterwards.")
     rejectReasons: list[str] = Field(default_factory=lambda: ["wrong_proposal", "policy", "fraud", "other"])
+    authority: str | None = Field(default=None, description="The authority every person's decision on this journey "
+                                  "needs unless a rule names another (money out: 'refund').")
+    relaxedGuards: dict[str, str] = Field(
+        default_factory=dict, description="Guards this journey relaxes, each with the reason (shown on the case).")
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review
 
     def decision_named(self, rule: str | None) -> Decision:
-        """The decision of the rule that routed a case (its default when the rule is unknown)."""
-        return next((r for r in self.rules if r.name == rule), self.default)
+        """The decision of the rule that routed a case (its default when the rule is unknown), with the journey's
+        authority where the rule names none."""
+        decision = next((r for r in self.rules if r.name == rule), self.default)
+        return decision if decision.authority or not self.authority else decision.model_copy(
+            update={"authority": self.authority})
 
     def limits_for(self, decision: Decision) -> Limits:
         return self.limits.model_copy(update=decision.limits.model_dump(exclude_none=True))
@@ -235,6 +208,16 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         if missing:
             raise JourneyDefinitionError(
                 f"{source}: rules.{index}.when: threshold {sorted(missing)[0]!r} is not in thresholds")
+    for name, reason in journey.relaxedGuards.items():
+        if name not in GUARD_NAMES:
+            raise JourneyDefinitionError(f"{source}: relaxedGuards.{name}: unknown guard (known: "
+                                         f"{', '.join(sorted(GUARD_NAMES))})")
+        if len(reason.strip()) < 10:
+            raise JourneyDefinitionError(f"{source}: relaxedGuards.{name}: say why the journey relaxes it")
+    for index, rule in enumerate(journey.rules):
+        if rule.capability and rule.capability not in capability_names():
+            raise JourneyDefinitionError(f"{source}: rules.{index}.capability: unknown capability "
+                                         f"{rule.capability!r} (authority.json names them)")
     if source.endswith(".json") and Path(source).stem != journey.name:
         raise JourneyDefinitionError(f"{source}: name: must match the file name ({Path(source).stem!r})")
     return journey

@@ -38,9 +38,12 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
     decision = routing.decision
     route = decision.route
     proposal = case["proposal"]
+    # A case that needs a capability escalates to those who hold every one (supervisors), not to the senior queue.
+    senior = journey.queues.supervisor if decision.capability else journey.queues.senior
     return Plan(
         journey=journey.name, next=_FIRST_STEP[route], queue=routing.queue,
-        seniorQueue=journey.queues.senior, supervisorQueue=journey.queues.supervisor, priority=decision.priority,
+        seniorQueue=senior, supervisorQueue=journey.queues.supervisor, priority=decision.priority,
+        capability=decision.capability,
         customer=route in ("customer", "human_then_customer"), limits=journey.limits_for(decision), proposal=proposal,
         event=approved_event(case, proposal, "automation") if route == "auto" else None,
         ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopgate.models import Reason
-from loopgate.policy.journeys import Condition, Decision, Journey
+from loopgate.policy.authority import capability_queue
+from loopgate.policy.conditions import Condition
+from loopgate.policy.guards import held_guards
+from loopgate.policy.journeys import Decision, Journey
 from loopgate.policy.signals import Signal
 
 _OPS = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
@@ -17,10 +20,11 @@ _WORDS = {"lt": "below", "lte": "at or below", "gt": "above", "gte": "at or abov
 
 @dataclass(frozen=True)
 class Routing:
-    rule: str
-    decision: Decision
+    rule: str  # the journey's rule (or "default"); its decision is the case's authority and four-eyes
+    decision: Decision  # what happens: the rule's decision, raised by any guard that holds
     queue: str
     reasons: list[Reason]
+    guards: tuple[str, ...] = ()  # the guards that raised it
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
@@ -62,12 +66,35 @@ def evaluate(condition: Condition, signals: dict[str, Signal], rule: str,
 
 
 def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
+    """The journey's first matching rule, then the guards every journey has: a guard that holds sends the case
+    to a person first (and keeps the customer's part where the journey had one), never to less than the rule."""
+    routing = _journey_routing(journey, signals)
+    held, relaxed = held_guards(journey, signals, evaluate)
+    if not held:
+        return Routing(routing.rule, routing.decision, routing.queue, routing.reasons + relaxed)
+    decision = routing.decision
+    involves_customer = decision.route in ("customer", "human_then_customer")
+    capability = decision.capability or next((g.capability for g, _ in held if g.capability), None)
+    raised = decision.model_copy(update={
+        "route": "human_then_customer" if involves_customer else "human",
+        "priority": min([decision.priority] + [g.priority for g, _ in held]),
+        "capability": capability,
+        "ask": decision.ask or (journey.customerStep.kind if involves_customer else None),
+    })
+    queue = capability_queue(capability) if capability else routing.queue
+    reasons = [r for guard, why in held for r in [Reason(rule=f"guard:{guard.name}", text=guard.explain), *why]]
+    return Routing(routing.rule, raised, queue, reasons + routing.reasons + relaxed,
+                   guards=tuple(g.name for g, _ in held))
+
+
+def _journey_routing(journey: Journey, signals: dict[str, Signal]) -> Routing:
     for rule in journey.rules:
         held, reasons = evaluate(rule.when, signals, rule.name, journey.thresholds)
         if held:
             lead = Reason(rule=rule.name, text=rule.explain)
-            return Routing(rule.name, rule, journey.queue_for(rule), [lead, *reasons])
+            queue = capability_queue(rule.capability) if rule.capability else journey.queue_for(rule)
+            return Routing(rule.name, journey.decision_named(rule.name), queue, [lead, *reasons])
     default = journey.default
     lead = Reason(rule="default", text=f"no rule of journey '{journey.name}' matched; "
                                        f"its safe default is '{default.route}'")
-    return Routing("default", default, journey.queue_for(default), [lead])
+    return Routing("default", journey.decision_named(None), journey.queue_for(default), [lead])

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from loopgate import roles
 from loopgate.clock import iso
+from loopgate.policy.authority import capability_names, capability_queue
 from loopgate.policy.journeys import Journey
 from loopgate.ports import CaseStore, QueueAlerts
 
@@ -17,6 +18,7 @@ def watched_queues(journeys: dict[str, Journey]) -> list[str]:
     for journey in journeys.values():
         queues |= {journey.queues.review, journey.queues.senior, journey.queues.supervisor}
         queues |= {r.queue for r in journey.rules if r.queue} | ({journey.default.queue} - {None})
+    queues |= {capability_queue(name) for name in capability_names()}
     return sorted(queues)
 
 

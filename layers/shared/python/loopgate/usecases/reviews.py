@@ -9,9 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
-from loopgate.errors import Conflict, Forbidden, InvalidInput
+from loopgate.errors import Conflict, Forbidden, InvalidInput, InvalidValue
 from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback
-from loopgate.policy.authority import check_authority
+from loopgate.policy.authority import check_authority, check_capability
+from loopgate.policy.edits import edit_findings
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
@@ -65,6 +66,7 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
         "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(due), "warnAt": iso(due - (due - created) * WARN_SHARE),
         "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
+        "capability": plan.capability or routed.capability,
         "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
     }
     created = store.put_task(task)
@@ -96,7 +98,7 @@ def audit_task(task_id: str, case_id: str, journey: str, queue: str, at: str) ->
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
-            "escalated", "authority", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
+            "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
     view = {k: task.get(k) for k in keys}
     if view["leaseUntil"]:
         view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
@@ -224,6 +226,12 @@ def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict
     if decision.action in ("approve", "modify"):
         # Every commit re-checks the journey's bounds, whoever wrote the proposal.
         journey.check_proposal(decision.proposal if decision.action == "modify" else current)
+    if decision.action == "modify":
+        # What a person writes is judged like what the AI wrote.
+        findings = edit_findings(decision.proposal, case["customer"], journey)
+        if findings:
+            field, finding = findings[0]
+            raise InvalidValue(field, f"{finding}; an edit must not carry that")
     if decision.action == "ask_customer":
         asked = decision.fields or []
         if not asked:
@@ -254,6 +262,8 @@ def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
     current = pending_proposal(task, case)
     check_decision(decision, current, case)
     record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    if decision.action != "escalate":  # handing a case up needs no capability; deciding it does
+        check_capability(task.get("capability"), caller.groups)
     if decision.action in ("approve", "modify"):
         committed = decision.proposal if decision.action == "modify" else current
         check_authority(task.get("authority"), caller.groups, committed, case)

@@ -24,7 +24,7 @@ def score_case(store: CaseStore, case_id: str) -> dict[str, Any]:
     routing = route_case(journey, signals)
     reasons = [r.model_dump() for r in routing.reasons]
     case = store.update_case(case, {
-        "route": routing.decision.route, "rule": routing.rule, "reasons": reasons,
+        "route": routing.decision.route, "rule": routing.rule, "guards": list(routing.guards), "reasons": reasons,
         "signals": {name: {"value": s.value, "explanation": s.explanation} for name, s in signals.items()},
     })
     store.append_event(case_id, "scored", f"Routed '{routing.decision.route}' by rule '{routing.rule}'",
