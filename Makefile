@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint unit integration e2e bench browser clean
+.PHONY: dev test lint unit integration e2e bench openapi fuzz browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -40,6 +40,14 @@ e2e: $(STAMP) browser
 ## bench: cases through the real workflow on the local engine; prints throughput, latency and memory
 bench: $(STAMP)
 	$(PY) -m bench.workflow
+
+## openapi: regenerate the served contract (layers/shared/python/loopgate/web/openapi.json) from the resolvers
+openapi: $(STAMP)
+	$(PY) -m local.openapi
+
+## fuzz: schemathesis drives every operation of the contract against a local stack, long; prints what it found
+fuzz: $(STAMP)
+	$(PY) -m local.fuzz $(FUZZ_ARGS)
 
 # Playwright drives Debian's chromium; its own browser download does not work on these machines.
 browser:

@@ -11,12 +11,13 @@ from .engine import LocalEngine
 from .server import LocalServer
 
 
-def banner(url: str, api_key: str, scale: float) -> str:
+def banner(url: str, api_keys: list[str], scale: float) -> str:
+    api_key = api_keys[0]
     return f"""
 Loopgate local stack is up: {url}
   (moto in this process; the real state machine from template.yaml; time scale {scale})
 
-Channels (API key: {api_key})
+Channels (API keys: {", ".join(api_keys)})
   curl -s -X POST {url}/cases -H 'x-api-key: {api_key}' -H 'Content-Type: application/json' \\
        -H 'Idempotency-Key: demo-1' -d @events/contract_change_low_confidence.json
   curl -s {url}/cases/<caseId> -H 'x-api-key: {api_key}'
@@ -38,17 +39,27 @@ Stop with Ctrl-C.
 """
 
 
+def channel_api_keys(environ) -> list[str]:
+    """LOCAL_API_KEYS (comma separated), else LOCAL_API_KEY, else the dev key."""
+    if environ.get("LOCAL_API_KEYS"):
+        keys = [k.strip() for k in environ["LOCAL_API_KEYS"].split(",") if k.strip()]
+        if not keys:
+            raise SystemExit("LOCAL_API_KEYS: give at least one key, comma separated")
+        return list(dict.fromkeys(keys))
+    return [environ.get("LOCAL_API_KEY") or "local-dev-key"]
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     port = int(os.environ.get("PORT", "3000"))
-    api_key = os.environ.get("LOCAL_API_KEY", "local-dev-key")
+    api_keys = channel_api_keys(os.environ)
     scale = float(os.environ.get("LOOPGATE_TIME_SCALE", "1"))
-    engine = LocalEngine(time_scale=scale, api_key=api_key)
+    engine = LocalEngine(time_scale=scale, api_keys=api_keys)
     server = LocalServer(engine, ApiGateway(engine), port=port)
     engine.public_base_url = server.url
     engine.start()
     server.start()
-    print(banner(server.url, api_key, scale), flush=True)
+    print(banner(server.url, api_keys, scale), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

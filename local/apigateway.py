@@ -63,7 +63,8 @@ class ApiGateway:
         """The REST API proxy event (payload v1) that API Gateway hands the function."""
         lower = {k.lower(): v for k, v in headers.items()}
         query = parse_qs(query_string, keep_blank_values=True)
-        text = body.decode("utf-8") if body else None
+        text = body.decode("utf-8", errors="replace") if body else None  # the server refuses non-UTF-8 first
+        api_key = lower.get("x-api-key") if route.api_key_required else None
         return {
             "resource": route.path, "path": path, "httpMethod": method,
             "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -75,11 +76,15 @@ class ApiGateway:
                 "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",
                 "accountId": self.engine.template.account, "requestTimeEpoch": int(time.time() * 1000),
                 "identity": {"sourceIp": source_ip, "userAgent": lower.get("user-agent"),
-                             "apiKey": lower.get("x-api-key") if route.api_key_required else None},
+                             "apiKey": api_key, "apiKeyId": self.engine.api_keys.get(api_key) if api_key else None},
                 "authorizer": {"claims": claims} if claims else None,
             },
             "body": text, "isBase64Encoded": False,
         }
+
+    def methods_for(self, path: str) -> tuple[str, ...]:
+        """The methods the API serves at `path` (none: no such resource)."""
+        return tuple(sorted({r.method for r in self.engine.routes if r.pattern.match(path)}))
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
                source_ip: str = "127.0.0.1") -> HttpResponse:
@@ -93,13 +98,17 @@ class ApiGateway:
                 return _json(405, {"message": "Method Not Allowed"})
             return _json(404, {"message": "Not Found"})
         route, match = route_match
-        if route.api_key_required and lower.get("x-api-key") != self.engine.api_key:
+        if route.api_key_required and lower.get("x-api-key") not in self.engine.api_keys:
             return _json(403, {"message": "Forbidden"})
         claims = None
         if route.authorizer:
             claims = self._claims(lower.get("authorization"))
             if claims is None:
                 return _json(401, {"message": "Unauthorized"})
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:  # the proxy event carries the body as text: the API declares no binary types
+            return _json(400, {"error": "(body): must be UTF-8 text", "field": "(body)"})
         event = self.proxy_event(method, path, url.query, headers, body, route, match.groupdict(), claims, source_ip)
         try:
             result = self.engine.invoke(route.function, event)

@@ -1,6 +1,7 @@
 """The local engine: creates template.yaml's resources on moto and runs the real ASL on the real handlers."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
@@ -20,6 +21,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from .callbacks import exclusive_callbacks
 from .clock import VirtualClock, install_virtual_clock
 from .template import ROOT, Function, Route, Template, load_template
 from .timescale import install_time_scale
@@ -60,23 +62,33 @@ class LocalEngine:
     """Everything template.yaml declares, on moto, in this process.
 
     time_scale: 0.001 makes an hour of Wait, Retry or TimeoutSeconds pass in 3.6 s.
+    api_keys: the channels' API keys (api_key: a single one); api_key is the first.
     """
 
     def __init__(self, *, time_scale: float = 1.0, public_base_url: str = "http://127.0.0.1:3000",
-                 api_key: str = "local-dev-key", region: str = "us-east-1"):
+                 api_key: str = "local-dev-key", api_keys: list[str] | None = None, region: str = "us-east-1"):
         self.template = Template(load_template(), region=region)
         self.time_scale = time_scale
         self.public_base_url = public_base_url
-        self.api_key = api_key
+        keys = list(api_keys) if api_keys is not None else [api_key]
+        if not keys or not all(isinstance(k, str) and k for k in keys):
+            raise ValueError("api_keys: at least one, each a non-empty string")
+        self.api_key = keys[0]
+        # Key -> key id, as API Gateway hands the id of the key used to the function; derived from the key, so
+        # a case created under a key stays that key's across restarts of the local stack.
+        self.api_keys = {k: api_key_id(k) for k in keys}
         self.region = region
         self.functions: dict[str, Function] = self.template.functions()
         self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
         self.outbox: list[OutboxItem] = []
         self._modules: dict[str, ModuleType] = {}
         self._import_lock = threading.Lock()
-        # One container per function, one request at a time, as Lambda runs them: module globals such as a
-        # Powertools resolver's current event are not shared between concurrent requests.
-        self._containers = {logical_id: threading.RLock() for logical_id in self.functions}
+        # On AWS each invocation has a process to itself; here all handlers share one, and Powertools keeps
+        # per-process state at class or logger level: every resolver's current event (BaseRouter.current_event),
+        # the keys of the service's one Logger (inject_lambda_context's function_name). One handler runs at a
+        # time, so no handler sees another's event or logs under another's name. Handlers never wait for one
+        # another (a callback or a start returns at once), and moto runs in this process under the same GIL.
+        self._container = threading.RLock()
         self._mock = None
         self._patches: list[tuple[Any, str, Any]] = []
         self._stopping = threading.Event()
@@ -226,7 +238,7 @@ class LocalEngine:
         context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
                                invoked_function_arn=self.template.physical[logical_id]["Arn"])
         handler = self._handler(fn)
-        with self._containers[logical_id]:
+        with self._container:
             return handler(event, context)
 
     def _install_patches(self) -> None:
@@ -266,7 +278,7 @@ class LocalEngine:
 
         replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
                         (SNSBackend, "publish", publish)]
-        replacements += _atomic_dynamodb_writes() + _cached_interpreter_clients()
+        replacements += _atomic_dynamodb_writes() + _cached_interpreter_clients() + exclusive_callbacks()
         for owner, name, replacement in replacements:
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
@@ -360,6 +372,11 @@ def _cached_interpreter_clients() -> list[tuple[Any, str, Callable]]:
             name = ".".join((asl.__name__, *source.relative_to(base).with_suffix("").parts))
             users.append(importlib.import_module(name))
     return [(mod, "boto_client_for", boto_client_for) for mod in users]
+
+
+def api_key_id(key: str) -> str:
+    """A stable id for a channel API key, shaped like API Gateway's (10 lowercase letters and digits)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
 def _placeholder_zip() -> bytes:

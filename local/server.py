@@ -7,6 +7,7 @@ import re
 import threading
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from .apigateway import ApiGateway, HttpResponse, _json
 from .engine import LocalEngine
@@ -47,6 +48,17 @@ def outbox_items(engine: LocalEngine) -> list[dict]:
     return items
 
 
+# The /_local helpers and their methods (OPTIONS lists them as it lists the API's).
+LOCAL_ROUTES = {"/_local/token": ("POST",), "/_local/outbox": ("GET",), "/_local/events": ("GET",)}
+
+
+class _HttpServer(ThreadingHTTPServer):
+    # The listen backlog: socketserver's default of 5 makes the kernel drop or reset connections when a burst
+    # (a test, a load generator, a page's parallel fetches) arrives faster than the accept loop takes them.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class LocalServer:
     def __init__(self, engine: LocalEngine, gateway: ApiGateway, host: str = "127.0.0.1", port: int = 3000):
         self.engine = engine
@@ -59,25 +71,48 @@ class LocalServer:
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                headers = {k: v for k, v in self.headers.items()}
-                response = server.local(self.command, self.path, body) or gateway.handle(
-                    self.command, self.path, headers, body, self.client_address[0])
+                try:
+                    response = server.respond(self.command, self.path, dict(self.headers.items()), body,
+                                              self.client_address[0])
+                except Exception:  # every request gets an answer, as API Gateway always gives one
+                    log.exception("%s %s: the local server failed", self.command, redact(self.path))
+                    response = _json(500, {"message": "Internal server error"})
                 self.send_response(response.status)
                 for key, value in response.headers:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(response.body)))
                 self.end_headers()
-                self.wfile.write(response.body)
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+            def __getattr__(self, name: str):
+                # Any other method (TRACE, QUERY, ...) too: API Gateway answers it, never http.server's HTML 501.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, fmt, *args):
                 log.info(redact(fmt % args))
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _HttpServer((host, port), Handler)
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
+
+    def respond(self, method: str, target: str, headers: dict[str, str], body: bytes,
+                source_ip: str = "127.0.0.1") -> HttpResponse:
+        """HEAD answers as GET would (the server leaves out the body); OPTIONS lists what a path allows."""
+        if method == "OPTIONS":
+            path = urlsplit(target).path.rstrip("/") or "/"
+            methods = LOCAL_ROUTES.get(path) or self.gateway.methods_for(path)
+            if not methods:
+                return _json(404, {"message": "Not Found"})
+            allowed = sorted({*methods, *(("HEAD",) if "GET" in methods else ()), "OPTIONS"})
+            return HttpResponse(204, [("Allow", ", ".join(allowed))], b"")
+        as_method = "GET" if method == "HEAD" else method
+        return self.local(as_method, target, body) or self.gateway.handle(as_method, target, headers, body,
+                                                                            source_ip)
 
     def local(self, method: str, path: str, body: bytes) -> HttpResponse | None:
         """The /_local helpers: never deployed, never part of template.yaml."""

@@ -2,23 +2,35 @@
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from loopgate.customers import TryAgain, answer, check_form_origin, csrf_token, customer_view, give_customer_feedback
-from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound
-from loopgate.http import install_error_handlers, json_response
+from loopgate.errors import Forbidden, Gone, InvalidInput, NotFound, UnsupportedMediaType
 from loopgate.models import CustomerAnswer, CustomerFeedback
-from loopgate.pages import answered_page, customer_page, feedback_page, message_page
-from loopgate.runtime import case_store, workflow
+from loopgate.usecases.customer_steps import (
+    TryAgain,
+    answer,
+    check_form_token,
+    check_origin,
+    csrf_token,
+    customer_view,
+    give_customer_feedback,
+    origin_of,
+)
+from loopgate.web.http import json_response, resolver
+from loopgate.web.pages import answered_page, customer_page, feedback_page, message_page
+from loopgate.wiring import case_store, settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver()
-install_error_handlers(app)
+app = resolver()
+
+# This API parses its bodies itself (JSON, or the page's form), so its resolver does not see them;
+# `make openapi` documents these.
+REQUEST_BODIES = {("POST", "/c/{linkId}"): CustomerAnswer, ("POST", "/c/{linkId}/feedback"): CustomerFeedback}
 
 _SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -35,8 +47,12 @@ def _wants_json() -> bool:
     return "application/json" in accept or "application/json" in content_type
 
 
+def _content_type() -> str:
+    return (app.current_event.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+
 def _is_form() -> bool:
-    return "application/x-www-form-urlencoded" in (app.current_event.headers.get("Content-Type") or "")
+    return _content_type() == "application/x-www-form-urlencoded"
 
 
 def _html(status: int, body: str) -> Response:
@@ -46,16 +62,21 @@ def _html(status: int, body: str) -> Response:
 def _refused(exc: Exception) -> Response:
     """A link that cannot be used, as a page; the status is the same as for JSON clients."""
     status, key = {Gone: (410, "gone"), NotFound: (404, "unknown"), Forbidden: (403, "forbidden"),
-                   TryAgain: (409, "try_again")}[type(exc)]
+                   TryAgain: (409, "try_again"), UnsupportedMediaType: (415, "forbidden")}[type(exc)]
     return _html(status, message_page(None, key))
 
 
 def _parse(model: type[BaseModel], link_id: str) -> BaseModel:
     """JSON from API clients; a form from the page, which must carry the page's CSRF token."""
+    headers = app.current_event.headers
+    check_origin(headers.get("Sec-Fetch-Site"), headers.get("Origin"), origin_of(settings().public_base_url))
+    if not _is_form() and _content_type() != "application/json":
+        # What a cross-site `enctype=text/plain` form sends, for one: only JSON and the page's own form act.
+        raise UnsupportedMediaType("Content-Type must be application/json (or the page's own form)")
     try:
         if _is_form():
             form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
-            check_form_origin(link_id, form.pop("csrf", None), app.current_event.headers.get("Sec-Fetch-Site"))
+            check_form_token(link_id, form.pop("csrf", None))
             fields = {k.removeprefix("fields."): v for k, v in form.items() if k.startswith("fields.")}
             data = {k: v for k, v in form.items() if not k.startswith("fields.")}
             if fields:
@@ -90,7 +111,7 @@ def post_answer(linkId: str):
     try:
         reply = _parse(CustomerAnswer, linkId)
         result = answer(case_store(), workflow(), linkId, reply)
-    except (Gone, NotFound, Forbidden, TryAgain) as exc:
+    except (Gone, NotFound, Forbidden, TryAgain, UnsupportedMediaType) as exc:
         if _wants_json():
             raise
         return _refused(exc)
@@ -112,7 +133,7 @@ def post_feedback(linkId: str):
     try:
         feedback = _parse(CustomerFeedback, linkId)
         stored = give_customer_feedback(case_store(), linkId, feedback.helpful, feedback.comment)
-    except (Gone, NotFound, Forbidden) as exc:
+    except (Gone, NotFound, Forbidden, UnsupportedMediaType) as exc:
         if _wants_json():
             raise
         return _refused(exc)

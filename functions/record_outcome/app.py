@@ -5,8 +5,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import RecordInput
-from loopgate.recording import record_outcome
-from loopgate.runtime import case_store
+from loopgate.usecases.outcomes import record_outcome
+from loopgate.wiring import case_store
 
 logger = Logger()
 tracer = Tracer()

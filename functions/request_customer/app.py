@@ -4,10 +4,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.customers import open_customer_step
 from loopgate.models import TokenTaskInput
-from loopgate.runtime import case_store, messenger
-from loopgate.settings import settings
+from loopgate.usecases.customer_steps import open_customer_step
+from loopgate.wiring import case_store, messenger, settings
 
 logger = Logger()
 tracer = Tracer()

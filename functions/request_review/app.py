@@ -5,8 +5,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import TokenTaskInput
-from loopgate.reviews import open_review
-from loopgate.runtime import case_store
+from loopgate.usecases.reviews import open_review
+from loopgate.wiring import case_store
 
 logger = Logger()
 tracer = Tracer()

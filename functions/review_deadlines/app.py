@@ -5,9 +5,9 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.clock import now
-from loopgate.deadlines import warn_due_reviews, watched_queues
-from loopgate.journeys import catalogue
-from loopgate.runtime import case_store, queue_alerts
+from loopgate.policy.journeys import catalogue
+from loopgate.usecases.deadlines import warn_due_reviews, watched_queues
+from loopgate.wiring import case_store, queue_alerts
 
 logger = Logger()
 tracer = Tracer()

@@ -3,22 +3,21 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.http import caller_of, install_error_handlers, json_response
 from loopgate.models import ReviewDecision, ReviewFeedback
-from loopgate.overrides import list_overrides
-from loopgate.reviews import claim, decide, give_feedback, list_reviews, review_view
-from loopgate.runtime import case_store, workflow
+from loopgate.usecases.override_log import list_overrides
+from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
+from loopgate.web.http import caller_of, json_response, resolver
+from loopgate.wiring import case_store, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
-install_error_handlers(app)
+app = resolver(enable_validation=True)
 
 CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")
 

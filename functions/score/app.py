@@ -5,8 +5,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import WorkflowState
-from loopgate.runtime import case_store
-from loopgate.scoring import score_case
+from loopgate.usecases.scoring import score_case
+from loopgate.wiring import case_store
 
 logger = Logger()
 tracer = Tracer()

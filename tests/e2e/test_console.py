@@ -6,7 +6,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.integration.test_workflow import body
+from tests.helpers import body
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,7 @@
 """The customer page as a customer uses it, on a phone: every kind of answer, a person on request, one use only."""
 import pytest
 
-from tests.integration.test_workflow import body
+from tests.helpers import body
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}

@@ -5,14 +5,14 @@ from local.apigateway import ApiGateway
 from local.engine import LocalEngine
 from local.server import LocalServer
 
-from .stack import Stack
+from .stack import API_KEY, OTHER_API_KEY, Stack
 
 TIME_SCALE = 0.001  # an hour of workflow time passes in 3.6 s
 
 
 @pytest.fixture(scope="session")
 def stack():
-    engine = LocalEngine(time_scale=TIME_SCALE)
+    engine = LocalEngine(time_scale=TIME_SCALE, api_keys=[API_KEY, OTHER_API_KEY])
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     engine.start()

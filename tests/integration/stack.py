@@ -11,6 +11,7 @@ from local.engine import LocalEngine
 from local.server import LocalServer
 
 API_KEY = "local-dev-key"
+OTHER_API_KEY = "other-channel-key"  # a second channel: its cases are its own
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """Human on the loop: a deterministic share of automatic cases is audited after the fact."""
-from loopgate.sampling import audit_selected
-
-from .test_workflow import body
+from loopgate.policy.sampling import audit_selected
+from tests.helpers import body
 
 
 def test_sampled_automatic_cases_get_an_audit_and_disagreement_is_logged(stack):

@@ -9,9 +9,8 @@ import requests
 from moto.ses.exceptions import MessageRejectedError
 from moto.ses.models import SESBackend
 
-from loopgate.links import link_hash
-
-from .test_workflow import body
+from loopgate.usecases.links import link_hash
+from tests.helpers import body
 
 
 def page(link, **headers):

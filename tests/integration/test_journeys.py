@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from .test_workflow import body
+from tests.helpers import body
 
 
 @pytest.fixture

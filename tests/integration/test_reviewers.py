@@ -5,7 +5,7 @@ import uuid
 import pytest
 import requests
 
-from .test_workflow import body
+from tests.helpers import body
 
 
 def token(stack, *groups):

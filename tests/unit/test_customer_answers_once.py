@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from loopgate.customers import answer
 from loopgate.errors import Gone
 from loopgate.models import CustomerAnswer
+from loopgate.usecases.customer_steps import answer
 from tests.helpers import load_event
 
 CONFIRM = CustomerAnswer(response="confirm")

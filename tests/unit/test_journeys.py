@@ -4,7 +4,7 @@ import json
 import pytest
 
 from loopgate.errors import InvalidInput, JourneyDefinitionError
-from loopgate.journeys import JOURNEY_DIR, get_journey, load_journeys
+from loopgate.policy.journeys import JOURNEY_DIR, get_journey, load_journeys
 
 
 def write(tmp_path, name: str, data: dict):

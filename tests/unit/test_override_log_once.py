@@ -1,12 +1,11 @@
 """The override log is append-only: a retried record step (Lambda retry, same state) writes a departure once and
 never rewrites it, so the diff a lead reads is the one the reviewer made."""
-from loopgate.http import Caller
-from loopgate.models import ReviewDecision
-from loopgate.overrides import override_record
-from loopgate.reviews import decide
+from loopgate.models import ReviewDecision, Reviewer
+from loopgate.policy.overrides import override_record
+from loopgate.usecases.reviews import decide
 from tests.unit.world import refund_request
 
-ANA = Caller(sub="ana", name="ana@example.com", groups=("reviewers",))
+ANA = Reviewer(sub="ana", name="ana@example.com", groups=("reviewers",))
 
 
 def test_a_retried_record_of_a_modify_keeps_the_reviewers_diff(world):

@@ -3,12 +3,11 @@ it is refused (409) with a reason that says so, before anything reaches the work
 import pytest
 
 from loopgate.errors import Conflict
-from loopgate.http import Caller
-from loopgate.models import ReviewDecision
-from loopgate.reviews import claim, decide, list_reviews
+from loopgate.models import ReviewDecision, Reviewer
+from loopgate.usecases.reviews import claim, decide, list_reviews
 from tests.unit.world import refund_request
 
-ANA = Caller(sub="ana", name="ana@example.com", groups=("reviewers",))
+ANA = Reviewer(sub="ana", name="ana@example.com", groups=("reviewers",))
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def test_after_the_timeout_the_senior_task_is_open_and_the_old_one_still_refused
     old, after = timed_out
     assert after["plan"]["queue"] == "senior"
     senior = world.wait_for_review(after)
-    sam = Caller(sub="sam", name="sam@example.com", groups=("senior", "reviewers"))
+    sam = Reviewer(sub="sam", name="sam@example.com", groups=("senior", "reviewers"))
     assert [t["taskId"] for t in list_reviews(world.store, sam)["items"]] == [senior.task_id]
     with pytest.raises(Conflict):
         decide(world.store, world.workflow, sam, old.task_id, ReviewDecision(action="approve"))

@@ -1,9 +1,9 @@
 """Routing rules, table-driven: the first matching rule wins and says why in plain words."""
 import pytest
 
-from loopgate.journeys import get_journey
-from loopgate.routing import route_case
-from loopgate.signals import CaseFacts, compute_signals
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.routing import route_case
+from loopgate.policy.signals import CaseFacts, compute_signals
 
 
 def route(journey: str, payload: dict, confidence: float = 0.9):

@@ -2,9 +2,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loopgate.journeys import catalogue
-from loopgate.routing import route_case
-from loopgate.signals import CaseFacts, compute_signals
+from loopgate.policy.journeys import catalogue
+from loopgate.policy.routing import route_case
+from loopgate.policy.signals import CaseFacts, compute_signals
 
 WORDS = ["hello", "furious", "Frechheit", "lawyer", "Anwalt", "guarantee", "talk to a person", "4111 1111 1111 1111",
          "x@y.org", "cancellation fee", "refund", "bitte", "!!!"]

@@ -1,5 +1,5 @@
 """Audit sampling is deterministic per case id and close to the configured share."""
-from loopgate.sampling import audit_selected
+from loopgate.policy.sampling import audit_selected
 
 
 def test_the_same_case_is_always_chosen_the_same_way():

@@ -1,8 +1,11 @@
 """Each signal, table-driven: what it sees in a case, in English and German."""
+import time
+
 import pytest
 
-from loopgate.journeys import get_journey
-from loopgate.signals import SIGNALS, CaseFacts
+from loopgate.policy import judges
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.signals import SIGNALS, CaseFacts
 
 
 def signal(name, payload=None, draft=None, confidence=0.9, customer=None, prior=0, proposal=None,
@@ -88,3 +91,12 @@ def test_amount_irreversible_options_and_fraud():
     assert signal("option_count", proposal={"options": [{"id": 1}, {"id": 2}]}).value == 2
     assert signal("recent_fraud_attempts", {"account": {"recentFraudAttempts": 3}}).value == 3
     assert signal("identity_mismatch", {"identity": {"mismatch": True}}).value is True
+
+
+def test_the_pii_judge_stays_linear_on_hostile_drafts():
+    # 20,000 characters of "a.a.a..." took 1.5 s with the unbounded email pattern; 100,000 would take ~40 s.
+    # Linear patterns read them in milliseconds: the bound is a thousand times what they need.
+    for hostile in ("a.a." * 25_000, "a-" * 50_000 + "@", "1 " * 50_000, "AB12 " * 20_000):
+        started = time.perf_counter()
+        judges.pii_findings(hostile)
+        assert time.perf_counter() - started < 2.0, hostile[:10]

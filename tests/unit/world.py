@@ -18,14 +18,14 @@ from typing import Any
 from local.template import Template, load_template
 from loopgate.adapters.dynamo import CaseStore
 from loopgate.adapters.messaging import Delivery
-from loopgate.cases import receive_case
 from loopgate.clock import iso
-from loopgate.customers import open_customer_step
 from loopgate.errors import Conflict
 from loopgate.models import CaseRequest, Plan
-from loopgate.recording import record_outcome
-from loopgate.reviews import open_review
-from loopgate.scoring import score_case
+from loopgate.usecases.customer_steps import open_customer_step
+from loopgate.usecases.intake import receive_case
+from loopgate.usecases.outcomes import record_outcome
+from loopgate.usecases.reviews import open_review
+from loopgate.usecases.scoring import score_case
 
 START = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
 PUBLIC_URL = "https://loopgate.test"
@@ -162,7 +162,7 @@ class World:
 
     def new_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """A channel posts a case and the score step plans it: the workflow's state after Score."""
-        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow)["caseId"]
+        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow, "channel-key")["caseId"]
         return score_case(self.store, case_id)
 
     def wait_for_review(self, state: dict[str, Any]) -> Review:

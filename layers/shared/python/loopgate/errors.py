@@ -14,6 +14,10 @@ class InvalidInput(LoopgateError):
         self.message = message
 
 
+class InvalidValue(InvalidInput):
+    """A well-formed value that cannot be accepted (out of range, not storable): 422 naming the field."""
+
+
 class NotFound(LoopgateError):
     """The case, task or link does not exist (or is not visible to the caller)."""
 
@@ -24,6 +28,10 @@ class Forbidden(LoopgateError):
 
 class Conflict(LoopgateError):
     """The task or case is no longer in the state the request expects (decided, moved on)."""
+
+
+class UnsupportedMediaType(LoopgateError):
+    """A body in a content type this route does not act on."""
 
 
 class Gone(LoopgateError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -36,7 +37,7 @@ class AiProposal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     proposal: Proposal
-    confidence: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1, strict=True)
     draft: str | None = Field(default=None, max_length=20_000)
 
     @field_validator("proposal")
@@ -62,12 +63,19 @@ Payload = Annotated[dict[str, Any], AfterValidator(_at_most(100 * 1024))]
 Proposal = Annotated[dict[str, Any], AfterValidator(_at_most(50 * 1024))]
 
 
+def _known_journeys(schema: dict[str, Any]) -> None:
+    """The contract lists the catalogue's journeys (the check itself names the unknown one in its error)."""
+    from loopgate.policy.journeys import catalogue  # journeys build on these models
+
+    schema["enum"] = sorted(catalogue())
+
+
 class CaseRequest(BaseModel):
     """The body of POST /cases."""
 
     model_config = ConfigDict(extra="forbid")
 
-    journey: str = Field(min_length=1, max_length=64)
+    journey: str = Field(min_length=1, max_length=64, json_schema_extra=_known_journeys)
     channel: str = Field(min_length=1, max_length=64)
     customer: Customer
     payload: Payload = Field(default_factory=dict)
@@ -118,6 +126,15 @@ class Plan(BaseModel):
     returnTo: Literal["review"] | None = None
 
 
+@dataclass(frozen=True)
+class Reviewer:
+    """A reviewer acting: their id, display name and groups (queues), from the sign-in's claims."""
+
+    sub: str
+    name: str
+    groups: tuple[str, ...]
+
+
 class Actor(BaseModel):
     kind: Literal["reviewer", "customer", "workflow"]
     id: str | None = None
@@ -136,6 +153,9 @@ class ReviewDecision(BaseModel):
     proposal: Proposal | None = None
     fields: list[str] | None = Field(default=None, max_length=20,
                                      description="ask_customer: the payload fields to ask for.")
+    proposalVersion: str | None = Field(
+        default=None, max_length=64,
+        description="The proposalVersion GET /reviews/{taskId} showed; a stale one is refused with 409.")
 
 
 class CustomerFeedback(BaseModel):
@@ -143,7 +163,7 @@ class CustomerFeedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    helpful: bool
+    helpful: bool = Field(strict=True)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -152,7 +172,7 @@ class ReviewFeedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    helpful: bool
+    helpful: bool = Field(strict=True)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -179,6 +199,7 @@ class Outcome(BaseModel):
     fields: dict[str, Any] | list[str] | None = None
     approvedBy: str | None = None
     at: str | None = None  # when the person decided or answered
+    proposedAt: str | None = None  # four-eyes: when the committed proposal was made (its override's time)
     proposal: dict[str, Any] | None = None
     reason: str | None = None
     comment: str | None = None

@@ -11,8 +11,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from ..clock import now_iso
-from ..errors import ConcurrentUpdate, NotFound
+from loopgate.clock import now_iso
+from loopgate.errors import ConcurrentUpdate, NotFound
 
 CASE_SK = "CASE"
 
@@ -118,6 +118,15 @@ class CaseStore:
         events = [from_item(i) for i in items if i["sk"].startswith("EVENT#")]
         return from_item(case), events
 
+    def latest_events(self, case_id: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The case's newest `limit` timeline events (one bounded Query, newest first) and whether older ones exist."""
+        page = self.cases.query(
+            KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with("EVENT#"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
+
     def update_case(self, case: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Writes `changes` if the case is still at the version read; raises ConcurrentUpdate if not."""
         names = {f"#f{i}": k for i, k in enumerate(changes)}
@@ -206,10 +215,13 @@ class CaseStore:
             ExpressionAttributeValues=values,
         )
 
-    def reopen_task(self, task: dict[str, Any]) -> None:
-        """Puts a task back in its queue (and, unwarned, in the watcher's index) after a failed hand-back."""
+    def reopen_task(self, task: dict[str, Any], reviewer: str) -> bool:
+        """Puts a task the reviewer just decided back in its queue (and, unwarned, in the watcher's index)
+        after the hand-back failed; False if it has moved on since (a timeout or another step closed it)."""
         values = {
             ":open": "OPEN",
+            ":decided": "DECIDED",
+            ":me": reviewer,
             ":token": task["taskToken"],
             ":qk": f"QUEUE#{task['queue']}",
             ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
@@ -218,9 +230,11 @@ class CaseStore:
         if task.get("warnAt") and not task.get("warnedAt"):
             update += ", warnKey = :wk"
             values[":wk"] = f"WARN#{task['queue']}"
-        self.cases.update_item(
+        return _if_condition_holds(
+            self.cases.update_item,
             Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
-            UpdateExpression=update + " REMOVE decision, closedAt",
+            UpdateExpression=update + " REMOVE decision, closedAt, decidedBy",
+            ConditionExpression="#s = :decided AND decidedBy = :me",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=values,
         )
@@ -253,36 +267,78 @@ class CaseStore:
         )
         return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
 
-    def take_task(
+    def _act_on_open_task(
         self,
         task_id: str,
         reviewer: str,
         now_epoch: int,
         changes: dict[str, Any],
-        close: bool = True,
-        extra_condition: str = "",
-        extra_names: dict | None = None,
+        close: bool,
+        condition: str = "",
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> bool:
-        """Acts on an open task unless someone else holds an unexpired lease on it.
+        """Acts on an open task unless someone else holds an unexpired lease on it (and `condition` holds).
 
         close=True takes it out of the queue (a decision); close=False keeps it open (a first approval).
         """
-        names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#s": "status"} | (extra_names or {})
-        values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
-        values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
+        all_names = {f"#f{i}": k for i, k in enumerate(changes)} | {"#s": "status"} | (names or {})
+        all_values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())} | (values or {})
+        all_values.update({":open": "OPEN", ":me": reviewer, ":now": now_epoch})
         update = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
         # A decided task leaves its queue and forgets its token (the caller holds it for the hand-back).
         update += " REMOVE claimedBy, leaseUntil" + (", queueKey, queueOrder, warnKey, taskToken" if close else "")
-        condition = (
-            "#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me OR leaseUntil < :now)" + extra_condition
-        )
         return _if_condition_holds(
             self.cases.update_item,
             Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
             UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+            ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
+            "OR leaseUntil < :now)" + condition,
+            ExpressionAttributeNames=all_names,
+            ExpressionAttributeValues=all_values,
+        )
+
+    def decide_task(
+        self,
+        task_id: str,
+        reviewer: str,
+        now_epoch: int,
+        decision: dict[str, Any],
+        second_approval_of: dict[str, Any] | None = None,
+    ) -> bool:
+        """Closes an open task with the reviewer's decision; False if it was not theirs to decide.
+
+        `second_approval_of`: the pending first approval the reviewer saw. The decision only counts while that
+        approval is still the pending one and was given by somebody else.
+        """
+        changes = {"status": "DECIDED", "decision": decision, "decidedBy": reviewer, "closedAt": now_iso()}
+        if second_approval_of is None:
+            return self._act_on_open_task(task_id, reviewer, now_epoch, changes, close=True)
+        return self._act_on_open_task(
+            task_id, reviewer, now_epoch, changes, close=True,
+            condition=" AND firstApproval.#by = :author AND firstApproval.#at = :seen AND firstApproval.#by <> :me",
+            names={"#by": "by", "#at": "at"},
+            values={":author": second_approval_of["by"], ":seen": second_approval_of["at"]},
+        )
+
+    def record_first_approval(
+        self,
+        task_id: str,
+        reviewer: str,
+        now_epoch: int,
+        approval: dict[str, Any],
+        replaces: dict[str, Any] | None = None,
+    ) -> bool:
+        """Four-eyes: keeps an approval on the still-open task, for a second, different reviewer to confirm.
+
+        `replaces`: the pending approval the reviewer saw and supersedes (a modify); None when there is none yet.
+        """
+        if replaces is None:
+            return self._act_on_open_task(task_id, reviewer, now_epoch, {"firstApproval": approval}, close=False,
+                                          condition=" AND attribute_not_exists(firstApproval)")
+        return self._act_on_open_task(
+            task_id, reviewer, now_epoch, {"firstApproval": approval}, close=False,
+            condition=" AND firstApproval.#at = :seen", names={"#at": "at"}, values={":seen": replaces["at"]},
         )
 
     def claim_task(self, task_id: str, reviewer: str, now_epoch: int, lease_until: int) -> bool:
@@ -309,10 +365,19 @@ class CaseStore:
         )
 
     def feedback_for(self, case_id: str) -> list[dict[str, Any]]:
-        page = self.cases.query(
-            KeyConditionExpression=Key("pk").eq(case_pk(case_id)) & Key("sk").begins_with("FEEDBACK#")
-        )
-        return [from_item(i) for i in page["Items"]]
+        return self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(case_pk(case_id))
+                               & Key("sk").begins_with("FEEDBACK#"))
+
+    @staticmethod
+    def _all_pages(table, **query: Any) -> list[dict[str, Any]]:
+        """Every item a Query matches, page after page (a page stops at 1 MB)."""
+        items, start = [], None
+        while True:
+            page = table.query(**query, **({"ExclusiveStartKey": start} if start else {}))
+            items += [from_item(i) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
 
     def put_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
         """One thumbs up/down per reviewer and task (a second vote replaces the first), for the learning loop."""
@@ -458,5 +523,4 @@ class CaseStore:
         return [from_item(i) for i in page["Items"]], page.get("LastEvaluatedKey")
 
     def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
-        page = self.overrides.query(IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))
-        return [from_item(i) for i in page["Items"]]
+        return self._all_pages(self.overrides, IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..messages import CustomerMessage
+from loopgate.web.messages import CustomerMessage
 
 
 class DeliveryFailed(Exception):

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..errors import Conflict
+from loopgate.errors import Conflict
 
 # The token is dead: the wait timed out, or the execution moved on or ended.
 _TOKEN_GONE = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}

@@ -1,0 +1,1 @@
+"""Pure policy: journeys, signals, judges, routing, planning, sampling, authority. No I/O."""

@@ -1,0 +1,264 @@
+"""Journeys are data: one JSON file per journey in journeys/, validated when loaded."""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from loopgate.errors import InvalidInput, InvalidValue, JourneyDefinitionError
+from loopgate.models import Limits, Route
+from loopgate.policy.signals import SIGNALS
+
+JOURNEY_DIR = Path(__file__).parent / "journeys"
+
+Operator = Literal["lt", "lte", "gt", "gte", "eq", "ne"]
+
+
+class Condition(BaseModel):
+    """A signal compared with a value, or a combination: {"all": [...]}, {"any": [...]}, {"not": {...}}."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    signal: str | None = None
+    op: Operator | None = None
+    value: Any = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Condition:
+        shapes = [self.signal is not None, self.all is not None, self.any is not None, self.not_ is not None]
+        if sum(shapes) != 1:
+            raise ValueError("a condition is exactly one of: signal+op+value, all, any, not")
+        if self.signal is not None and self.op is None:
+            raise ValueError(f"condition on signal '{self.signal}' needs an op")
+        return self
+
+    def children(self) -> list[Condition]:
+        return (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
+
+    def signal_names(self) -> set[str]:
+        if self.signal is not None:
+            return {self.signal}
+        return set().union(*(c.signal_names() for c in self.children()))
+
+    def threshold_names(self) -> set[str]:
+        """Values written "$name" refer to the journey's thresholds."""
+        if self.signal is not None:
+            return {self.value[1:]} if isinstance(self.value, str) and self.value.startswith("$") else set()
+        return set().union(*(c.threshold_names() for c in self.children()))
+
+
+class LimitsOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviewSeconds: int | None = Field(default=None, gt=0)
+    seniorSeconds: int | None = Field(default=None, gt=0)
+    customerSeconds: int | None = Field(default=None, gt=0)
+
+
+CustomerAsk = Literal["confirm", "choose", "provide", "correct"]
+
+
+class Decision(BaseModel):
+    """What a rule (or the journey's safe default) decides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    route: Route
+    queue: str | None = None
+    priority: int = Field(default=5, ge=1, le=9)
+    ask: CustomerAsk | None = Field(default=None, description="What the customer is asked; the journey's default.")
+    authority: str | None = Field(default=None, description="Authority kind the reviewer needs, e.g. 'refund'.")
+    fourEyes: bool = False
+    auditRate: float | None = Field(default=None, ge=0, le=1)
+    limits: LimitsOverride = Field(default_factory=LimitsOverride)
+
+
+class Rule(Decision):
+    name: str = Field(min_length=1)
+    when: Condition
+    explain: str = Field(min_length=1, description="Plain words for the reviewer and the case view.")
+
+
+class FieldSpec(BaseModel):
+    """What a payload or proposal field may hold; checked at intake and on every decision that changes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["string", "number", "integer", "boolean", "object", "array"]
+    label: str | None = None
+    minimum: float | None = Field(default=None, description="number/integer: the smallest allowed value.")
+    maximum: float | None = Field(default=None, description="number/integer: the largest allowed value.")
+    enum: list[str | int | float] | None = Field(default=None, min_length=1, description="The allowed values.")
+    maxLength: int | None = Field(default=None, gt=0, description="string: the most characters allowed.")
+    properties: dict[str, FieldSpec] | None = Field(
+        default=None, description="object: its declared fields (a customer's corrections keep these types).")
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> FieldSpec:
+        numeric = self.type in ("number", "integer")
+        if (self.minimum is not None or self.maximum is not None) and not numeric:
+            raise ValueError(f"minimum and maximum apply to numbers, not to a {self.type}")
+        if self.maxLength is not None and self.type != "string":
+            raise ValueError(f"maxLength applies to strings, not to a {self.type}")
+        if self.properties is not None and self.type != "object":
+            raise ValueError(f"properties apply to objects, not to a {self.type}")
+        return self
+
+    def problem_with(self, value: Any) -> str | None:
+        """Why `value` does not fit this field, or None. Numbers must be finite: NaN passes no comparison."""
+        if isinstance(value, bool) and self.type in ("number", "integer"):
+            return f"must be {self.type}"
+        if not isinstance(value, _PYTHON_TYPES[self.type]):
+            return f"must be {self.type}"
+        if self.type in ("number", "integer"):
+            if not math.isfinite(value):
+                return "must be a finite number"
+            if self.minimum is not None and not value >= self.minimum:
+                return f"must be at least {self.minimum:g}"
+            if self.maximum is not None and not value <= self.maximum:
+                return f"must be at most {self.maximum:g}"
+        if self.maxLength is not None and len(value) > self.maxLength:
+            return f"must be at most {self.maxLength} characters"
+        if self.enum is not None and value not in self.enum:
+            return f"must be one of {', '.join(map(str, self.enum))}"
+        return None
+
+
+_PYTHON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict,
+                 "array": list}
+
+
+class PayloadSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    required: list[str] = Field(default_factory=list)
+    properties: dict[str, FieldSpec] = Field(default_factory=dict)
+
+    def check(self, values: dict[str, Any], prefix: str) -> None:
+        """Raises InvalidValue naming the first declared field whose value does not fit its spec."""
+        for name, spec in self.properties.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            problem = spec.problem_with(value)
+            if problem:
+                raise InvalidValue(f"{prefix}.{name}", problem)
+            if spec.properties and isinstance(value, dict):
+                PayloadSchema(properties=spec.properties).check(value, f"{prefix}.{name}")
+
+
+class CustomerStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: CustomerAsk = "confirm"
+    title: dict[str, str] = Field(default_factory=dict, description="Per locale: what the customer is asked.")
+    fields: list[str] = Field(default_factory=list, description="Payload fields the customer may provide.")
+    intro: dict[str, str] = Field(default_factory=dict, description="Per locale: the message's opening line.")
+    reminders: int = Field(default=1, ge=0, le=5, description="Reminders before a person reaches out.")
+
+
+class Queues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    review: str = "reviewers"
+    senior: str = "senior"
+    supervisor: str = "supervisors"
+    audit: str = "audit"
+
+
+class Journey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str = ""
+    payload: PayloadSchema = Field(default_factory=PayloadSchema)
+    proposal: PayloadSchema = Field(default_factory=PayloadSchema,
+                                    description="The proposal's fields: checked at intake and on every decision.")
+    irreversible: bool = False
+    policyTerms: list[str] = Field(default_factory=list, description="Journey words that need a person (EN, DE).")
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    rules: list[Rule]
+    default: Decision
+    customerStep: CustomerStep = Field(default_factory=CustomerStep)
+    queues: Queues = Field(default_factory=Queues)
+    limits: Limits
+    auditRate: float = Field(default=0.0, ge=0, le=1, description="Share of automatic cases audited afterwards.")
+    rejectReasons: list[str] = Field(default_factory=lambda: ["wrong_proposal", "policy", "fraud", "other"])
+
+    def queue_for(self, decision: Decision) -> str:
+        return decision.queue or self.queues.review
+
+    def decision_named(self, rule: str | None) -> Decision:
+        """The decision of the rule that routed a case (its default when the rule is unknown)."""
+        return next((r for r in self.rules if r.name == rule), self.default)
+
+    def limits_for(self, decision: Decision) -> Limits:
+        return self.limits.model_copy(update=decision.limits.model_dump(exclude_none=True))
+
+    def audit_rate_for(self, decision: Decision) -> float:
+        return self.auditRate if decision.auditRate is None else decision.auditRate
+
+    def check_payload(self, payload: dict[str, Any], prefix: str = "payload") -> None:
+        """Raises InvalidValue naming the first payload field that breaks the journey's schema."""
+        self.payload.check(payload, prefix)
+
+    def check_proposal(self, proposal: dict[str, Any], prefix: str = "proposal") -> None:
+        """Raises InvalidValue naming the first proposal field that breaks the journey's schema."""
+        self.proposal.check(proposal, prefix)
+
+
+def parse_journey(source: str, data: dict[str, Any]) -> Journey:
+    """Validates one journey definition; errors name the source file and the field."""
+    try:
+        journey = Journey.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise JourneyDefinitionError(f"{source}: {field}: {first['msg']}") from exc
+    known = set(SIGNALS)
+    for index, rule in enumerate(journey.rules):
+        unknown = rule.when.signal_names() - known
+        if unknown:
+            raise JourneyDefinitionError(
+                f"{source}: rules.{index}.when: unknown signal {sorted(unknown)[0]!r}"
+                f" (known: {', '.join(sorted(known))})")
+        missing = rule.when.threshold_names() - set(journey.thresholds)
+        if missing:
+            raise JourneyDefinitionError(
+                f"{source}: rules.{index}.when: threshold {sorted(missing)[0]!r} is not in thresholds")
+    if source.endswith(".json") and Path(source).stem != journey.name:
+        raise JourneyDefinitionError(f"{source}: name: must match the file name ({Path(source).stem!r})")
+    return journey
+
+
+def load_journeys(directory: Path = JOURNEY_DIR) -> dict[str, Journey]:
+    journeys = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise JourneyDefinitionError(f"{path.name}: not valid JSON: {exc}") from exc
+        journey = parse_journey(path.name, data)
+        journeys[journey.name] = journey
+    return journeys
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Journey]:
+    return load_journeys()
+
+
+def get_journey(name: str) -> Journey:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        known = ", ".join(sorted(catalogue()))
+        raise InvalidInput("journey", f"unknown journey {name!r} (known: {known})") from None

@@ -1,0 +1,355 @@
+"""Review tasks: opened by the workflow on a task token, listed by queue, claimed, decided by a reviewer."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.workflow import Workflow
+from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
+from loopgate.errors import Conflict, Forbidden, InvalidInput
+from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback
+from loopgate.policy.authority import check_authority
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.overrides import override_record
+from loopgate.policy.planning import reviewer_override
+from loopgate.usecases.deadlines import WARN_SHARE
+from loopgate.usecases.paging import decode_cursor, encode_cursor, is_key
+
+logger = Logger(child=True)
+
+LEASE_SECONDS = 15 * 60
+PAGE_SIZE = 25
+
+OPTIONS = [
+    {"action": "approve",
+     "does": "Accept the proposal as it stands; the workflow goes on (customer step or execution)."},
+    {"action": "modify",
+     "does": "Edit the proposal before it is committed; needs a reason; recorded in the override log."},
+    {"action": "reject",
+     "does": "Refuse the proposal and close the case as REJECTED; needs a reason code and is logged."},
+    {"action": "escalate",
+     "does": "Hand the case to the senior queue; needs a reason; recorded in the override log."},
+    {"action": "ask_customer",
+     "does": "Ask the customer for the fields you name; the case comes back to this queue with the answer."},
+]
+AUDIT_OPTIONS = [
+    {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
+    {"action": "reject",
+     "does": "Disagree: the automation should not have done this; needs a reason; logged as an audit disagreement."},
+    {"action": "modify",
+     "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
+]
+
+
+def task_id_for(task_token: str) -> str:
+    """A stable, opaque id for a task token: a Lambda retry with the same token finds the same task."""
+    return hashlib.sha256(task_token.encode("utf-8")).hexdigest()[:24]
+
+
+# ---------------------------------------------------------------- opened by the workflow
+def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dict[str, Any]:
+    """Stores a review task holding the token; a retried call with the same token opens nothing new."""
+    plan = Plan.model_validate(state["plan"])
+    case = store.get_case(state["caseId"])
+    # What the routing rule demands holds even when a failed step rebuilt the plan without it.
+    routed = get_journey(case["journey"]).decision_named(case.get("rule"))
+    task_id = task_id_for(task_token)
+    created = now()
+    due = created + timedelta(seconds=plan.limits.reviewSeconds)
+    task = {
+        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": "review",
+        "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
+        "dueAt": iso(due), "warnAt": iso(due - (due - created) * WARN_SHARE),
+        "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
+        "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
+    }
+    created = store.put_task(task)
+    if not created:
+        task = store.get_task(task_id)
+    # A retried call (same token) finishes what an earlier attempt may have left half done; the event is keyed
+    # by the task's creation time, so it is written once.
+    if case.get("openTaskId") != task_id:
+        previous = case.get("openTaskId")
+        if previous:
+            store.close_task(previous, "MOVED", {"movedTo": task_id})
+        why = f" ({plan.reason.replace('_', ' ')})" if plan.reason else ""
+        store.append_event(case["caseId"], "review_requested",
+                           f"Waiting for a reviewer in queue '{plan.queue}'{why}",
+                           detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]},
+                           at=task["createdAt"])
+        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
+    return {"taskId": task_id, "created": created}
+
+
+# ---------------------------------------------------------------- the queue
+def _public(task: dict[str, Any]) -> dict[str, Any]:
+    """A task as reviewers see it: never the task token."""
+    keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
+            "escalated", "authority", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
+    view = {k: task.get(k) for k in keys}
+    if view["leaseUntil"]:
+        view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
+    view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
+    if task.get("firstApproval"):
+        view["firstApprovalBy"] = task["firstApproval"]["by"]
+    return view
+
+
+def _position(task: dict[str, Any]) -> dict[str, str]:
+    """The GSI key of a task: where the next page of its queue starts."""
+    return {"pk": f"TASK#{task['taskId']}", "sk": "TASK", "queueKey": f"QUEUE#{task['queue']}",
+            "queueOrder": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"}
+
+
+def list_reviews(store: CaseStore, caller: Reviewer, limit: int = PAGE_SIZE,
+                 cursor: str | None = None) -> dict[str, Any]:
+    """The caller's queues merged, priority first then age; the cursor remembers each queue's position."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit", "must be between 1 and 100")
+    positions = decode_cursor(cursor, lambda found: all(
+        queue in caller.groups and (position == "done" or is_key(position, {
+            "pk": None, "sk": "TASK", "queueKey": f"QUEUE#{queue}", "queueOrder": None}))
+        for queue, position in found.items()))
+    candidates, more = [], {}
+    for queue in caller.groups:
+        if positions.get(queue) == "done":
+            continue
+        tasks, more[queue] = store.open_tasks(queue, limit=limit, after=positions.get(queue))
+        candidates += tasks
+    candidates.sort(key=lambda t: (t["priority"], t["createdAt"], t["taskId"]))
+    page = candidates[:limit]
+    after = dict(positions)
+    for queue in caller.groups:
+        taken = [t for t in page if t["queue"] == queue]
+        offered = [t for t in candidates if t["queue"] == queue]
+        if taken:
+            after[queue] = _position(taken[-1])
+        if queue in more and len(taken) == len(offered) and not more[queue]:
+            after[queue] = "done"
+    finished = all(after.get(q) == "done" for q in caller.groups)
+    return {"items": [_public(t) for t in page], "nextCursor": None if finished else encode_cursor(after)}
+
+
+def _visible_task(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
+    task = store.get_task(task_id)
+    if task["queue"] not in caller.groups:
+        raise Forbidden(f"task {task_id} is in queue '{task['queue']}', which you do not work")
+    return task
+
+
+def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
+    """What the system saw, what it tried, why it is here, and what the reviewer may do."""
+    task = _visible_task(store, caller, task_id)
+    case, events = store.get_case_with_timeline(task["caseId"])
+    journey = get_journey(case["journey"])
+    return {
+        **_public(task),
+        "saw": {"channel": case["channel"], "customer": case["customer"], "payload": case["payload"],
+                "history": [{k: e.get(k) for k in ("at", "type", "actor", "summary")} for e in events]},
+        "tried": {"proposal": case.get("proposal"), "aiProposal": case["ai"]["proposal"],
+                  "confidence": case["ai"]["confidence"], "draft": case["ai"].get("draft")},
+        "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
+                "signals": case.get("signals", {})},
+        "options": AUDIT_OPTIONS if task.get("kind") == "audit" else OPTIONS,
+        "rejectReasons": journey.rejectReasons,
+        "askableFields": sorted(journey.payload.properties),
+        "firstApproval": task.get("firstApproval"),
+        "pendingProposal": pending_proposal(task, case),
+        "proposalVersion": proposal_version(pending_proposal(task, case)),
+        "feedback": [{k: f.get(k) for k in ("reviewer", "helpful", "comment", "at")}
+                     for f in store.feedback_for(case["caseId"]) if f["taskId"] == task_id],
+    }
+
+
+# ---------------------------------------------------------------- claims
+def claim(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    now_epoch = epoch()
+    until = now_epoch + LEASE_SECONDS
+    renewal = task.get("claimedBy") == caller.sub and task.get("leaseUntil", 0) >= now_epoch
+    if not store.claim_task(task_id, caller.sub, now_epoch, until):
+        raise Conflict(_why_not_open(store.get_task(task_id), caller))
+    if not renewal:  # the holder extending the lease is not news
+        store.append_event(task["caseId"], "review_claimed", "A reviewer is working on the task",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
+    return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
+
+
+def _why_not_open(task: dict[str, Any], caller: Reviewer) -> str:
+    if task["status"] != "OPEN":
+        return f"task {task['taskId']} is no longer open ({task['status'].lower()})"
+    if task.get("claimedBy") and task["claimedBy"] != caller.sub and task.get("leaseUntil", 0) >= epoch():
+        return f"task {task['taskId']} is claimed by {task['claimedBy']} until {iso_from_epoch(task['leaseUntil'])}"
+    if task.get("firstApproval", {}).get("by") == caller.sub:
+        return "you gave the first approval; a second, different reviewer must approve"
+    return f"task {task['taskId']} changed meanwhile; reload it"
+
+
+# ---------------------------------------------------------------- decisions
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "value")
+
+
+def proposal_version(proposal: dict[str, Any] | None) -> str:
+    """A short fingerprint of a proposal: a decision names the version its reviewer saw."""
+    canonical = json.dumps(proposal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def pending_proposal(task: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+    """What an approval of this task commits: a four-eyes task's pending proposal, else the case's."""
+    return (task.get("firstApproval") or {}).get("proposal") or case["proposal"]
+
+
+def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict[str, Any]) -> None:
+    journey = get_journey(case["journey"])
+    if decision.proposalVersion is not None and decision.proposalVersion != proposal_version(current):
+        raise Conflict("the proposal changed since you loaded this task; reload it and decide again")
+    if decision.action == "modify":
+        if decision.proposal is None:
+            raise InvalidInput("proposal", "is required to modify: send the edited proposal")
+        if decision.proposal == current:
+            raise InvalidInput("proposal", "is unchanged; approve instead of modify")
+        for key, value in decision.proposal.items():
+            if key in current and current[key] is not None and _json_type(value) != _json_type(current[key]):
+                raise InvalidInput(f"proposal.{key}", f"must be a {_json_type(current[key])}, as in the AI's proposal")
+    if decision.action in ("approve", "modify"):
+        # Every commit re-checks the journey's bounds, whoever wrote the proposal.
+        journey.check_proposal(decision.proposal if decision.action == "modify" else current)
+    if decision.action == "ask_customer":
+        asked = decision.fields or []
+        if not asked:
+            raise InvalidInput("fields", "name the payload fields the customer should provide")
+        unknown = sorted(set(asked) - set(journey.payload.properties))
+        if unknown:
+            raise InvalidInput("fields", f"{unknown[0]!r} is not a field of journey {journey.name}")
+        if not (case["customer"].get("email") or case["customer"].get("phone")):
+            raise InvalidInput("action", "the customer has neither email nor phone to ask")
+        return
+    if decision.action != "approve" and not (decision.reason or "").strip():
+        raise InvalidInput("reason", f"is required to {decision.action}: say why you depart from the proposal")
+    if decision.action == "reject" and decision.reason not in journey.rejectReasons:
+        raise InvalidInput("reason", f"must be one of {', '.join(journey.rejectReasons)}")
+
+
+def _actor(caller: Reviewer) -> dict[str, Any]:
+    return {"kind": "reviewer", "id": caller.sub, "name": caller.name, "groups": list(caller.groups)}
+
+
+def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
+           decision: ReviewDecision) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    case = store.get_case(task["caseId"])
+    if task.get("kind") == "audit":
+        return decide_audit(store, caller, task, case, decision)
+    pending = task.get("firstApproval")
+    current = pending_proposal(task, case)
+    check_decision(decision, current, case)
+    record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    if decision.action in ("approve", "modify"):
+        committed = decision.proposal if decision.action == "modify" else current
+        check_authority(task.get("authority"), caller.groups, committed, case)
+        if task.get("fourEyes") and (decision.action == "modify" or not pending):
+            # A new proposal, or the first approval: a second, different reviewer must approve it as it stands.
+            return _propose_for_second_approval(store, caller, task, case, record, committed, replaces=pending)
+    second_of = pending if decision.action == "approve" else None
+    if second_of and second_of["by"] == caller.sub:
+        raise Conflict(_why_not_open(task, caller))
+    output = {"actor": _actor(caller), "taskId": task_id, "at": now_iso(), **record}
+    if second_of:
+        # What goes ahead is the pending proposal, as its author made it; the caller is the second approver.
+        output.update({k: second_of[k] for k in ("action", "proposal", "reason", "comment") if second_of.get(k)})
+        output.update({"actor": second_of["actor"], "approvedBy": caller.sub, "proposedAt": second_of["at"]})
+    if not store.decide_task(task_id, caller.sub, epoch(), record, second_approval_of=second_of):
+        _log_refused(task, caller, decision)
+        raise Conflict(_why_not_open(store.get_task(task_id), caller))
+    try:
+        workflow.resume(task["taskToken"], output)
+    except Conflict:
+        if store.close_task(task_id, "LATE", expected="DECIDED"):
+            store.append_event(task["caseId"], "late_decision",
+                               f"A reviewer's {decision.action} came after the workflow stopped waiting for it",
+                               actor="reviewer", detail={"taskId": task_id, "action": decision.action})
+        raise
+    except Exception:
+        store.reopen_task(task, caller.sub)
+        raise
+    return {"taskId": task_id, "caseId": task["caseId"], "action": output["action"], "status": "DECIDED"}
+
+
+def _propose_for_second_approval(store: CaseStore, caller: Reviewer, task: dict[str, Any], case: dict[str, Any],
+                                 record: dict[str, Any], proposal: dict[str, Any],
+                                 replaces: dict[str, Any] | None) -> dict[str, Any]:
+    """Four-eyes: the approval is kept on the task, which stays in the queue for a second reviewer.
+
+    A modify replaces any pending approval: the earlier approval was of another proposal and no longer counts.
+    """
+    first = {**record, "proposal": proposal, "by": caller.sub, "at": now_iso(), "actor": _actor(caller)}
+    if not store.record_first_approval(task["taskId"], caller.sub, epoch(), first, replaces=replaces):
+        _log_refused(task, caller, ReviewDecision.model_validate(record))
+        raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
+    if record["action"] == "modify":
+        # A departure from the AI, logged as it is made (whether or not it is approved later); the commit's
+        # record of it has the same key and is not appended twice.
+        store.append_override(reviewer_override(case, "modify", caller.sub, proposal, reason=record.get("reason"),
+                                                comment=record.get("comment"), task_id=task["taskId"],
+                                                at=first["at"]))
+    summary = ("A reviewer changed the proposal; a second, different reviewer must approve it"
+               if record["action"] == "modify" else "A reviewer gave the first of two approvals")
+    store.append_event(task["caseId"], "first_approval" if record["action"] == "approve" else "four_eyes_modified",
+                       summary, actor=f"reviewer:{caller.sub}",
+                       detail={"taskId": task["taskId"], "reason": record.get("reason"),
+                               "replaces": (replaces or {}).get("by")}, at=first["at"])
+    return {"taskId": task["taskId"], "caseId": task["caseId"], "action": record["action"],
+            "status": "AWAITING_SECOND_APPROVAL"}
+
+
+def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case: dict[str, Any],
+                 decision: ReviewDecision) -> dict[str, Any]:
+    """An audit after the fact: nothing waits on it, so it is recorded here, not handed to the workflow."""
+    if decision.action not in ("approve", "reject", "modify"):
+        raise InvalidInput("action", "an audit is agreed (approve) or disagreed (reject, modify)")
+    if decision.action == "modify" and not decision.proposal:
+        raise InvalidInput("proposal", "is required: record what the automation should have done")
+    if decision.action != "approve" and not (decision.reason or "").strip():
+        raise InvalidInput("reason", "is required to disagree with the automation")
+    record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    if not store.decide_task(task["taskId"], caller.sub, epoch(), record):
+        _log_refused(task, caller, decision)
+        raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
+    if decision.action == "approve":
+        store.append_event(case["caseId"], "audit_agreed", "An auditor agreed with the automation",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    else:
+        store.append_override(override_record(
+            kind="audit_disagreement", case=case, actor_id=caller.sub, decision=decision.action,
+            proposal=case["proposal"], decided=decision.proposal, reason=decision.reason,
+            comment=decision.comment, task_id=task["taskId"]))
+        store.append_event(case["caseId"], "audit_disagreed",
+                           f"An auditor disagreed with the automation: {decision.reason}",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
+
+
+def _log_refused(task: dict[str, Any], caller: Reviewer, decision: ReviewDecision) -> None:
+    """A refused decision changes nothing, so it is not a timeline event (a retrying client would flood it)."""
+    logger.info("review decision refused", extra={"taskId": task["taskId"], "caseId": task["caseId"],
+                                                  "reviewer": caller.sub, "action": decision.action})
+
+
+# ---------------------------------------------------------------- feedback
+def give_feedback(store: CaseStore, caller: Reviewer, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
+    task = _visible_task(store, caller, task_id)
+    item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
+            "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}
+    store.put_feedback(task["caseId"], item)
+    return item

@@ -1,0 +1,34 @@
+"""The score step: signals, the journey's first matching rule, reasons stored on the case, the plan."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from loopgate.adapters.dynamo import CaseStore
+from loopgate.clock import iso, now
+from loopgate.policy.journeys import get_journey
+from loopgate.policy.planning import first_plan
+from loopgate.policy.routing import route_case
+from loopgate.policy.signals import CaseFacts, compute_signals
+
+REPEAT_WINDOW_DAYS = 30
+
+
+def score_case(store: CaseStore, case_id: str) -> dict[str, Any]:
+    case = store.get_case(case_id)
+    journey = get_journey(case["journey"])
+    since = iso(now() - timedelta(days=REPEAT_WINDOW_DAYS))
+    earlier = store.count_recent_cases(case["customer"]["id"], journey.name, since) - 1  # not this case
+    facts = CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"], prior_contacts=max(0, earlier))
+    signals = compute_signals(facts, journey)
+    routing = route_case(journey, signals)
+    reasons = [r.model_dump() for r in routing.reasons]
+    case = store.update_case(case, {
+        "route": routing.decision.route, "rule": routing.rule, "reasons": reasons,
+        "signals": {name: {"value": s.value, "explanation": s.explanation} for name, s in signals.items()},
+    })
+    store.append_event(case_id, "scored", f"Routed '{routing.decision.route}' by rule '{routing.rule}'",
+                       detail={"route": routing.decision.route, "rule": routing.rule,
+                               "reasons": [r["text"] for r in reasons]})
+    plan = first_plan(journey, routing, case)
+    return {"caseId": case_id, "plan": plan.model_dump()}

@@ -1,0 +1,1 @@
+"""What people and clients read: HTTP errors and bodies, pages, message texts."""

@@ -1,0 +1,73 @@
+"""What every API handler shares: domain errors mapped once to HTTP answers, and the caller's claims."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
+from loopgate.models import Reviewer
+from loopgate.web.bodies import parse_json_body
+
+
+def json_response(status: int, body: dict) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _field_of(error: dict) -> str:
+    # Powertools puts the request part first ("body", "query", "path"); the field follows.
+    loc = [str(p) for p in error.get("loc", ())]
+    return ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc) or "(body)"
+
+
+def resolver(**options) -> APIGatewayRestResolver:
+    """A REST resolver whose bodies are strict JSON that DynamoDB can store, with the domain errors mapped."""
+    app = APIGatewayRestResolver(json_body_deserializer=parse_json_body, **options)
+    install_error_handlers(app)
+    return app
+
+
+def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        field = _field_of(first)
+        return json_response(422, {"error": f"{field}: {first.get('msg', 'invalid')}", "field": field,
+                                   "details": [{"field": _field_of(e), "message": e.get("msg")} for e in errors]})
+
+    @app.exception_handler(ValueError)
+    def _unreadable_body(exc: ValueError) -> Response:
+        # Powertools' validation reads form and multipart bodies itself, and a malformed multipart body (no
+        # boundary) escapes it as a bare ValueError: a body of a type the API does not take, not a crash.
+        content_type = (app.current_event.headers.get("Content-Type") or "").lower()
+        if content_type and not content_type.startswith("application/json"):
+            return json_response(415, {"error": "Content-Type: send application/json", "field": "Content-Type"})
+        raise exc
+
+    @app.exception_handler(InvalidInput)
+    def _invalid_input(exc: InvalidInput) -> Response:
+        return json_response(422 if isinstance(exc, InvalidValue) else 400, {"error": str(exc), "field": exc.field})
+
+    for error, status in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (Gone, 410), (UnsupportedMediaType, 415)):
+        app.exception_handler(error)(lambda exc, status=status: json_response(status, {"error": str(exc)}))
+
+
+def parse_groups(raw) -> tuple[str, ...]:
+    """`cognito:groups` arrives as a list, a comma-separated string, or "[a b]" depending on the path."""
+    if raw is None:
+        return ()
+    if isinstance(raw, (list, tuple)):
+        return tuple(str(g) for g in raw)
+    text = str(raw).strip().strip("[]")
+    return tuple(g for g in text.replace(",", " ").split() if g)
+
+
+def caller_of(app: APIGatewayRestResolver) -> Reviewer:
+    claims = (app.current_event.request_context.authorizer.claims or {})
+    sub = claims.get("sub")
+    if not sub:
+        raise Forbidden("no reviewer identity on this request")
+    name = claims.get("email") or claims.get("cognito:username") or claims.get("name") or sub
+    return Reviewer(sub=sub, name=name, groups=parse_groups(claims.get("cognito:groups")))
