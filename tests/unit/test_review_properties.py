@@ -6,7 +6,7 @@ as Step Functions' do, and checks after every step what must hold whatever peopl
 - a task hands at most one outcome to the workflow, and a reviewer told DECIDED is the one who handed it;
 - a commit on a four-eyes task carries two different approvers, each of whom approved the exact proposal that
   is committed (as they were shown it: the first approval's proposal, or their own edit);
-- every departure (modify, reject, escalate) that was decided is in the override log, once;
+- every departure (modify, reject, escalate) a reviewer made is in the override log, once;
 - no reviewer commits more than their authority (authority.json);
 - an action that is refused changes nothing.
 """
@@ -17,14 +17,20 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, note, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from loopgate.adapters.dynamo import CaseStore
-from loopgate.authority import committed_amount, limit_of
 from loopgate.errors import LoopgateError
-from loopgate.http import Caller
-from loopgate.models import ReviewDecision
-from loopgate.reviews import claim, decide
+from loopgate.models import ReviewDecision, Reviewer
+from loopgate.policy.authority import committed_amount, limit_of
+from loopgate.usecases.reviews import claim, decide
 from tests.unit.world import START, FakeClock, FakeWorkflow, Review, World, refund_request
 
 REVIEWERS = {  # authority.json: reviewers 500, senior 5000, supervisors 50000
@@ -43,8 +49,8 @@ ACTIONS = st.sampled_from(["approve", "modify", "reject", "escalate"])
 LATER = [0, 1, 16]  # minutes since the previous action; a claim's lease is 15
 
 
-def caller(name: str) -> Caller:
-    return Caller(sub=name, name=f"{name}@example.com", groups=REVIEWERS[name])
+def caller(name: str) -> Reviewer:
+    return Reviewer(sub=name, name=f"{name}@example.com", groups=REVIEWERS[name])
 
 
 def proposal(amount: float) -> dict[str, Any]:
@@ -57,7 +63,7 @@ class Task:
     four_eyes: bool
     endorsed: list[tuple[str, dict]] = field(default_factory=list)  # (reviewer, the proposal they approved)
     decided_by: list[str] = field(default_factory=list)  # reviewers told DECIDED
-    departures: list[tuple[str, str]] = field(default_factory=list)  # (reviewer, action) decided
+    departures: list[tuple[str, str]] = field(default_factory=list)  # (reviewer, action) accepted
     first_approval: bool = False  # awaiting a second approval
     wait_over: bool = False  # the workflow stopped waiting (timed out); recorded or not
     timeout_recorded: bool = False
@@ -170,6 +176,8 @@ class ReviewTasks(RuleBasedStateMachine):
         return name
 
     def _decide(self, task: Task, who: str, action: str, amount: float, reason: str) -> None:
+        # People do not act in the same millisecond; the override log's key holds the decision's time.
+        self.world.clock.advance(1)
         who = self._reviewer(task, who)
         review = task.review
         decision = ReviewDecision(action=action, reason=reason or None,
@@ -191,6 +199,8 @@ class ReviewTasks(RuleBasedStateMachine):
             return
         if action in ("approve", "modify"):
             task.endorsed.append((who, approves))
+        if action in DEPARTURES:
+            task.departures.append((who, action))
         if result["status"] == "AWAITING_SECOND_APPROVAL":
             assert task.four_eyes and self.world.workflow.outcome(review.token) is None
             task.first_approval = True
@@ -198,8 +208,6 @@ class ReviewTasks(RuleBasedStateMachine):
         task.first_approval = False
         assert result["status"] == "DECIDED"
         task.decided_by.append(who)
-        if action in DEPARTURES:
-            task.departures.append((who, action))
         outcome = self.world.workflow.outcome(review.token)
         assert outcome is not None, f"{who} was told DECIDED but the workflow got nothing"
         self._check_commit(task, outcome, self.world.store.get_case(review.case_id)["proposal"])
@@ -260,17 +268,18 @@ class ReviewTasks(RuleBasedStateMachine):
             log = self.world.store.overrides_for_case(case_id)
             for task in (t for t in self.tasks if t.review.case_id == case_id):
                 logged = sorted((o["reviewer"], o["decision"]) for o in log if o["overrideId"] == task.review.task_id)
+                assert logged == sorted(task.departures), (
+                    f"override log {logged}, departures accepted {sorted(task.departures)}")
                 handed = self.world.workflow.outcome(task.review.token)
-                expected = set(task.departures)
                 if handed and handed["action"] in DEPARTURES:
-                    expected.add((handed["actor"]["id"], handed["action"]))
-                assert logged == sorted(expected), f"override log {logged}, departures decided {sorted(expected)}"
+                    assert (handed["actor"]["id"], handed["action"]) in task.departures, (
+                        f"the workflow got {handed['actor']['id']}'s {handed['action']}, which nobody decided")
         self.logs_to_check.clear()
 
 
 def test_review_tasks_keep_their_guarantees(fresh_store, clock):
     run_state_machine_as_test(lambda: ReviewTasks(fresh_store(), clock), settings=settings(
-        max_examples=40, stateful_step_count=20, deadline=None, derandomize=True, database=None,
+        max_examples=30, stateful_step_count=20, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow],
         # No shrinking: each replay runs the use cases on moto, and shrinking a failure took Hypothesis its
         # five-minute cap; the failing run's steps (at most 20) are printed as found.
