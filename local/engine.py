@@ -92,6 +92,7 @@ class LocalEngine:
         self._mock = None
         self._patches: list[tuple[Any, str, Any]] = []
         self._stopping = threading.Event()
+        self._schedules: list[threading.Thread] = []
         self.clock = VirtualClock(lambda: self.time_scale)
         self._undo_clock: Callable[[], None] | None = None
 
@@ -117,6 +118,8 @@ class LocalEngine:
 
     def stop(self) -> None:
         self._stopping.set()
+        for thread in self._schedules:  # a scheduled run still going would reach for real AWS once moto stops
+            thread.join(timeout=10)
         for owner, name, original in reversed(self._patches):
             setattr(owner, name, original)
         self._patches.clear()
@@ -287,8 +290,10 @@ class LocalEngine:
         """EventBridge schedules of the template, run on scaled time in daemon threads."""
         for fn in self.functions.values():
             for period in fn.schedules:
-                threading.Thread(target=self._run_schedule, args=(fn.logical_id, period), daemon=True,
-                                 name=f"schedule-{fn.logical_id}").start()
+                thread = threading.Thread(target=self._run_schedule, args=(fn.logical_id, period), daemon=True,
+                                          name=f"schedule-{fn.logical_id}")
+                self._schedules.append(thread)
+                thread.start()
 
     def _run_schedule(self, logical_id: str, period: float) -> None:
         """Runs on the engine's clock, so a change of time scale (a test that needs real time) takes effect at once."""

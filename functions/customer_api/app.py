@@ -17,15 +17,21 @@ from loopgate.usecases.customer_steps import (
     csrf_token,
     customer_view,
     give_customer_feedback,
-    origin_of,
 )
 from loopgate.web.http import json_response, resolver
 from loopgate.web.pages import answered_page, customer_page, feedback_page, message_page
-from loopgate.wiring import case_store, settings, workflow
+from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class CustomerApiSettings(StoreSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(CustomerApiSettings)
 app = resolver()
 
 # This API parses its bodies itself (JSON, or the page's form), so its resolver does not see them;
@@ -69,7 +75,7 @@ def _refused(exc: Exception) -> Response:
 def _parse(model: type[BaseModel], link_id: str) -> BaseModel:
     """JSON from API clients; a form from the page, which must carry the page's CSRF token."""
     headers = app.current_event.headers
-    check_origin(headers.get("Sec-Fetch-Site"), headers.get("Origin"), origin_of(settings().public_base_url))
+    check_origin(headers.get("Sec-Fetch-Site"), headers.get("Origin"), headers.get("Host"))
     if not _is_form() and _content_type() != "application/json":
         # What a cross-site `enctype=text/plain` form sends, for one: only JSON and the page's own form act.
         raise UnsupportedMediaType("Content-Type must be application/json (or the page's own form)")

@@ -20,7 +20,7 @@ from loopgate.errors import InvalidInput
 from loopgate.models import CaseRequest
 from loopgate.usecases.intake import case_view, channel_key_of, receive_case
 from loopgate.web.http import json_response, resolver
-from loopgate.wiring import case_store, settings, workflow
+from loopgate.wiring import StoreSettings, WorkflowSettings, case_store, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
@@ -29,7 +29,14 @@ app = resolver(enable_validation=True)
 
 idempotency = IdempotencyConfig(event_key_jmespath="idempotencyKey", payload_validation_jmespath="request",
                                 expires_after_seconds=24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=settings().require("idempotency_table"))
+
+
+class IntakeSettings(StoreSettings, WorkflowSettings):
+    idempotency_table: str
+
+
+SETTINGS = load_settings(IntakeSettings)
+persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
 
 
 @idempotent_function(data_keyword_argument="intake", config=idempotency, persistence_store=persistence)

@@ -6,11 +6,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import RecordInput
 from loopgate.usecases.outcomes import record_outcome
-from loopgate.wiring import case_store
+from loopgate.wiring import StoreSettings, case_store, load_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class RecordOutcomeSettings(StoreSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(RecordOutcomeSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)

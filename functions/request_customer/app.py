@@ -6,11 +6,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import TokenTaskInput
 from loopgate.usecases.customer_steps import open_customer_step
-from loopgate.wiring import case_store, messenger, settings
+from loopgate.wiring import MessengerSettings, StoreSettings, case_store, load_settings, messenger
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class RequestCustomerSettings(StoreSettings, MessengerSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(RequestCustomerSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -20,7 +27,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     task = parse(event=event, model=TokenTaskInput)
     logger.append_keys(caseId=task.state.caseId)
     sent = open_customer_step(case_store(), messenger(), task.state.model_dump(), task.taskToken,
-                              settings().require("public_base_url"))
+                              SETTINGS.public_base_url)
     logger.info("customer asked", extra={"channel": sent["channel"]})
     metrics.add_metric(name="CustomerRequests", unit=MetricUnit.Count, value=1)
     return sent

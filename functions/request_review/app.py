@@ -6,11 +6,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import TokenTaskInput
 from loopgate.usecases.reviews import open_review
-from loopgate.wiring import case_store
+from loopgate.wiring import StoreSettings, case_store, load_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class RequestReviewSettings(StoreSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(RequestReviewSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)

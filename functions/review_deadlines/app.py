@@ -7,11 +7,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loopgate.clock import now
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases.deadlines import warn_due_reviews, watched_queues
-from loopgate.wiring import case_store, queue_alerts
+from loopgate.wiring import AlertSettings, StoreSettings, case_store, load_settings, queue_alerts
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class ReviewDeadlinesSettings(StoreSettings, AlertSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(ReviewDeadlinesSettings)
 
 
 @logger.inject_lambda_context(clear_state=True)

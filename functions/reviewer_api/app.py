@@ -12,11 +12,18 @@ from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
 from loopgate.web.http import caller_of, json_response, resolver
-from loopgate.wiring import case_store, workflow
+from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+class ReviewerApiSettings(StoreSettings):
+    """What this function reads from its environment, checked when the container starts."""
+
+
+SETTINGS = load_settings(ReviewerApiSettings)
 app = resolver(enable_validation=True)
 
 CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")

@@ -2,8 +2,8 @@
 import pytest
 
 from loopgate.models import Limits, Outcome, Plan
-from loopgate.policy.planning import next_plan
 from loopgate.policy.overrides import field_diff
+from loopgate.policy.planning import next_plan
 
 CASE = {"caseId": "case-1", "journey": "contract_change", "customer": {"id": "c-1"}, "payload": {"contractId": "C"},
         "proposal": {"plan": "Plus 50", "price": 39.9}, "rule": "low-confidence",

@@ -6,6 +6,8 @@ import pytest
 from cfnlint import api as cfn_lint
 
 from local.template import ROOT, load_template
+from loopgate.adapters.dynamo import task_item, to_item
+from loopgate.usecases.reviews import audit_task
 
 ASL_PATH = ROOT / "statemachines" / "case.asl.json"
 ASL = json.loads(ASL_PATH.read_text())
@@ -82,3 +84,33 @@ def test_the_definition_passes_cfn_lint_as_a_plain_state_machine():
         "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/r", "Definition": json.loads(definition)}}}}
     matches = cfn_lint.lint(json.dumps(template), config=cfn_lint.ManualArgs(regions=["us-east-1"]))
     assert [str(m) for m in matches] == []
+
+
+def test_the_workflows_audit_task_is_the_item_the_store_writes_for_one():
+    """OpenAudit writes a task item by hand; it must be what CaseStore.put_task stores for usecases' audit_task."""
+    state = {"caseId": "case-1", "audit": {"taskId": "t-1"}, "plan": {"journey": "refund", "auditQueue": "audit"}}
+    entered = "2026-11-23T10:00:00.000Z"
+
+    def path(expression: str):
+        if expression == "$$.State.EnteredTime":
+            return entered
+        value = state
+        for part in expression.removeprefix("$.").split("."):
+            value = value[part]
+        return value
+
+    def evaluate(spec: str):
+        call = re.fullmatch(r"States\.Format\('(.*)', (.*)\)", spec)
+        if not call:
+            return path(spec)
+        template, args = call.groups()
+        return template.replace("{}", "%s") % tuple(path(a.strip()) for a in args.split(","))
+
+    item = STATES["OpenAudit"]["Parameters"]["Item"]
+    written = {}
+    for name, typed in item.items():
+        (kind, spec), = typed.items()
+        value = evaluate(spec) if kind.endswith(".$") else spec
+        written[name] = {"S": str, "N": int, "BOOL": bool}[kind.removesuffix(".$")](value)
+    expected = to_item(task_item(audit_task("t-1", "case-1", "refund", "audit", entered)))
+    assert written == expected

@@ -44,3 +44,7 @@ class ConcurrentUpdate(LoopgateError):
 
 class JourneyDefinitionError(LoopgateError):
     """A journey file is invalid; the message names the file and the field."""
+
+
+class DeliveryFailed(LoopgateError):
+    """Neither email nor SMS reached the customer."""

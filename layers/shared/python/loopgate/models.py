@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from loopgate import roles
+
 
 class CaseStatus(StrEnum):
     RECEIVED = "RECEIVED"
@@ -105,7 +107,7 @@ class Plan(BaseModel):
     next: Literal["execute", "customer", "review", "rescore", "alert", "reject"]
     queue: str
     seniorQueue: str
-    supervisorQueue: str = "supervisors"
+    supervisorQueue: str = roles.SUPERVISORS
     priority: int = Field(ge=1, le=9)
     escalated: bool = False
     customer: bool = False
@@ -118,7 +120,7 @@ class Plan(BaseModel):
     fourEyes: bool = False
     approvals: list[str] = Field(default_factory=list)
     audit: bool = False
-    auditQueue: str = "audit"
+    auditQueue: str = roles.AUDIT
     stepId: str | None = None
     reminders: int = Field(default=0, ge=0)
     askFields: list[str] = Field(default_factory=list)

@@ -48,8 +48,49 @@ def _if_condition_holds(write: Callable[..., Any], **request: Any) -> bool:
         raise
 
 
+# The key layout, in one place: a case's partition holds its item, timeline events, steps and feedback; review
+# tasks and customer links have partitions of their own, found by id; the queue GSIs key on queue names.
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
+
+
+def task_key(task_id: str) -> dict[str, str]:
+    return {"pk": f"TASK#{task_id}", "sk": "TASK"}
+
+
+def step_key(case_id: str, step_id: str) -> dict[str, str]:
+    return {"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}
+
+
+def link_key(link_hash: str) -> dict[str, str]:
+    return {"pk": f"LINK#{link_hash}", "sk": "LINK"}
+
+
+def queue_key(queue: str) -> str:
+    return f"QUEUE#{queue}"
+
+
+def warn_key(queue: str) -> str:
+    return f"WARN#{queue}"
+
+
+def queue_order(task: dict[str, Any]) -> str:
+    """Priority first, then age: the ReviewQueue GSI's sort key."""
+    return f"{task['priority']}#{task['createdAt']}#{task['taskId']}"
+
+
+def task_item(task: dict[str, Any]) -> dict[str, Any]:
+    """A review task as stored: an open one is in its queue's index (and, with a warning time, the watcher's).
+
+    The state machine's OpenAudit step writes audit tasks itself; a unit test holds its item to this one.
+    """
+    item = {**task_key(task["taskId"]), **task}
+    if task["status"] == "OPEN":
+        item["queueKey"] = queue_key(task["queue"])
+        if task.get("warnAt"):
+            item["warnKey"] = warn_key(task["queue"])
+        item["queueOrder"] = queue_order(task)
+    return item
 
 
 class CaseStore:
@@ -180,18 +221,12 @@ class CaseStore:
     # ------------------------------------------------------------ review tasks
     def put_task(self, task: dict[str, Any]) -> bool:
         """Stores an open review task; False if a task with this id exists (a retried Lambda)."""
-        item = {"pk": f"TASK#{task['taskId']}", "sk": "TASK", **task}
-        if task["status"] == "OPEN":
-            item["queueKey"] = f"QUEUE#{task['queue']}"
-            if task.get("warnAt"):
-                item["warnKey"] = f"WARN#{task['queue']}"
-            item["queueOrder"] = f"{task['priority']}#{task['createdAt']}#{task['taskId']}"
         return _if_condition_holds(
-            self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            self.cases.put_item, Item=to_item(task_item(task)), ConditionExpression="attribute_not_exists(pk)"
         )
 
     def get_task(self, task_id: str) -> dict[str, Any]:
-        item = self.cases.get_item(Key={"pk": f"TASK#{task_id}", "sk": "TASK"}, ConsistentRead=True).get("Item")
+        item = self.cases.get_item(Key=task_key(task_id), ConsistentRead=True).get("Item")
         if not item:
             raise NotFound(f"review task {task_id} not found")
         return from_item(item)
@@ -206,7 +241,7 @@ class CaseStore:
         values[":expected"] = expected
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            Key=task_key(task_id),
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
             + " REMOVE queueKey, queueOrder, warnKey, taskToken",
@@ -223,16 +258,16 @@ class CaseStore:
             ":decided": "DECIDED",
             ":me": reviewer,
             ":token": task["taskToken"],
-            ":qk": f"QUEUE#{task['queue']}",
-            ":qo": f"{task['priority']}#{task['createdAt']}#{task['taskId']}",
+            ":qk": queue_key(task["queue"]),
+            ":qo": queue_order(task),
         }
         update = "SET #s = :open, queueKey = :qk, queueOrder = :qo, taskToken = :token"
         if task.get("warnAt") and not task.get("warnedAt"):
             update += ", warnKey = :wk"
-            values[":wk"] = f"WARN#{task['queue']}"
+            values[":wk"] = warn_key(task["queue"])
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"TASK#{task['taskId']}", "sk": "TASK"},
+            Key=task_key(task["taskId"]),
             UpdateExpression=update + " REMOVE decision, closedAt, decidedBy",
             ConditionExpression="#s = :decided AND decidedBy = :me",
             ExpressionAttributeNames={"#s": "status"},
@@ -246,7 +281,7 @@ class CaseStore:
             kwargs = {"ExclusiveStartKey": start} if start else {}
             page = self.cases.query(
                 IndexName="DueSoon",
-                KeyConditionExpression=Key("warnKey").eq(f"WARN#{queue}") & Key("warnAt").lte(moment),
+                KeyConditionExpression=Key("warnKey").eq(warn_key(queue)) & Key("warnAt").lte(moment),
                 **kwargs,
             )
             items += [from_item(i) for i in page["Items"]]
@@ -263,7 +298,7 @@ class CaseStore:
         """
         kwargs = {"ExclusiveStartKey": after} if after else {}
         page = self.cases.query(
-            IndexName="ReviewQueue", Limit=limit, KeyConditionExpression=Key("queueKey").eq(f"QUEUE#{queue}"), **kwargs
+            IndexName="ReviewQueue", Limit=limit, KeyConditionExpression=Key("queueKey").eq(queue_key(queue)), **kwargs
         )
         return [from_item(i) for i in page["Items"]], "LastEvaluatedKey" in page
 
@@ -290,7 +325,7 @@ class CaseStore:
         update += " REMOVE claimedBy, leaseUntil" + (", queueKey, queueOrder, warnKey, taskToken" if close else "")
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            Key=task_key(task_id),
             UpdateExpression=update,
             ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
             "OR leaseUntil < :now)" + condition,
@@ -341,11 +376,23 @@ class CaseStore:
             condition=" AND firstApproval.#at = :seen", names={"#at": "at"}, values={":seen": replaces["at"]},
         )
 
+    @staticmethod
+    def queue_position(task: dict[str, Any]) -> dict[str, str]:
+        """Where the next page of a task's queue starts (its key in the ReviewQueue GSI), for a cursor."""
+        return {**task_key(task["taskId"]), "queueKey": queue_key(task["queue"]), "queueOrder": queue_order(task)}
+
+    @staticmethod
+    def is_queue_position(position: Any, queue: str) -> bool:
+        """Whether a cursor's position is a key of that queue's index, and nothing else (cursors are client input)."""
+        return (isinstance(position, dict) and set(position) == {"pk", "sk", "queueKey", "queueOrder"}
+                and all(isinstance(v, str) for v in position.values()) and position["sk"] == "TASK"
+                and position["pk"].startswith("TASK#") and position["queueKey"] == queue_key(queue))
+
     def claim_task(self, task_id: str, reviewer: str, now_epoch: int, lease_until: int) -> bool:
         """A lease on an open task: granted if free, expired, or already the caller's."""
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            Key=task_key(task_id),
             UpdateExpression="SET claimedBy = :me, leaseUntil = :until",
             ConditionExpression="#s = :open AND (attribute_not_exists(claimedBy) OR claimedBy = :me "
             "OR leaseUntil < :now)",
@@ -357,7 +404,7 @@ class CaseStore:
         """Flags an open task as warned once; False if it was warned already or is no longer open."""
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"TASK#{task_id}", "sk": "TASK"},
+            Key=task_key(task_id),
             UpdateExpression="SET warnedAt = :now REMOVE warnKey",
             ConditionExpression="#s = :open AND attribute_not_exists(warnedAt)",
             ExpressionAttributeNames={"#s": "status"},
@@ -387,13 +434,13 @@ class CaseStore:
     # ------------------------------------------------------------ customer steps and links
     def put_step(self, step: dict[str, Any]) -> bool:
         """A customer step holds the task token; False if it exists (a retried Lambda or a reminder round)."""
-        item = {"pk": case_pk(step["caseId"]), "sk": f"STEP#{step['stepId']}", **step}
+        item = {**step_key(step["caseId"], step["stepId"]), **step}
         return _if_condition_holds(
             self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
         )
 
     def get_step(self, case_id: str, step_id: str) -> dict[str, Any]:
-        item = self.cases.get_item(Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, ConsistentRead=True).get(
+        item = self.cases.get_item(Key=step_key(case_id, step_id), ConsistentRead=True).get(
             "Item"
         )
         if not item:
@@ -404,7 +451,7 @@ class CaseStore:
         """A reminder round: the unanswered step waits on the new token, its links valid for longer."""
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            Key=step_key(case_id, step_id),
             UpdateExpression="SET taskToken = :token, validUntil = :until ADD reminders :one",
             ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
             "AND attribute_not_exists(closedAt) AND taskToken <> :token",
@@ -415,7 +462,7 @@ class CaseStore:
         """The single-use guarantee: a step takes one answer, while it is open and unexpired."""
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            Key=step_key(case_id, step_id),
             UpdateExpression="SET answeredAt = :now, answer = :answer",
             ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answeredAt) "
             "AND attribute_not_exists(closedAt) AND validUntil > :epoch",
@@ -425,13 +472,13 @@ class CaseStore:
     def release_step(self, case_id: str, step_id: str) -> None:
         """Takes an answer back after the workflow could not receive it, so the customer can send it again."""
         self.cases.update_item(
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE answeredAt, answer"
+            Key=step_key(case_id, step_id), UpdateExpression="REMOVE answeredAt, answer"
         )
 
     def close_step(self, case_id: str, step_id: str) -> None:
         """The workflow stopped waiting for this step: its links answer 410 from now on."""
         self.cases.update_item(
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            Key=step_key(case_id, step_id),
             UpdateExpression="SET closedAt = :now REMOVE taskToken, sentFor",
             ExpressionAttributeValues={":now": now_iso()},
         )
@@ -439,7 +486,7 @@ class CaseStore:
     def mark_step_sent(self, case_id: str, step_id: str, task_token: str) -> None:
         """Remembers which wait a message went out for, so a retried invocation does not send it twice."""
         self.cases.update_item(
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"},
+            Key=step_key(case_id, step_id),
             UpdateExpression="SET sentFor = :token",
             ExpressionAttributeValues={":token": task_token},
         )
@@ -447,15 +494,15 @@ class CaseStore:
     def forget_step_token(self, case_id: str, step_id: str) -> None:
         """The answer reached the workflow: the token is of no more use and is not kept."""
         self.cases.update_item(
-            Key={"pk": case_pk(case_id), "sk": f"STEP#{step_id}"}, UpdateExpression="REMOVE taskToken, sentFor"
+            Key=step_key(case_id, step_id), UpdateExpression="REMOVE taskToken, sentFor"
         )
 
     def put_link(self, link: dict[str, Any]) -> None:
-        item = {"pk": f"LINK#{link['linkHash']}", "sk": "LINK", **link}
+        item = {**link_key(link["linkHash"]), **link}
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_link(self, link_hash: str) -> dict[str, Any]:
-        item = self.cases.get_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, ConsistentRead=True).get("Item")
+        item = self.cases.get_item(Key=link_key(link_hash), ConsistentRead=True).get("Item")
         if not item:
             raise NotFound("link not found")
         return from_item(item)
@@ -463,13 +510,13 @@ class CaseStore:
     def set_link_used(self, link_hash: str, used: bool) -> None:
         update = "SET usedAt = :now" if used else "REMOVE usedAt"
         values = {"ExpressionAttributeValues": {":now": now_iso()}} if used else {}
-        self.cases.update_item(Key={"pk": f"LINK#{link_hash}", "sk": "LINK"}, UpdateExpression=update, **values)
+        self.cases.update_item(Key=link_key(link_hash), UpdateExpression=update, **values)
 
     def take_feedback_slot(self, link_hash: str) -> bool:
         """One microfeedback per answered link."""
         return _if_condition_holds(
             self.cases.update_item,
-            Key={"pk": f"LINK#{link_hash}", "sk": "LINK"},
+            Key=link_key(link_hash),
             UpdateExpression="SET feedbackAt = :now",
             ConditionExpression="attribute_exists(usedAt) AND attribute_not_exists(feedbackAt)",
             ExpressionAttributeValues={":now": now_iso()},

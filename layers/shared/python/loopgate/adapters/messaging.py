@@ -5,11 +5,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from loopgate.errors import DeliveryFailed
 from loopgate.web.messages import CustomerMessage
-
-
-class DeliveryFailed(Exception):
-    """Neither email nor SMS reached the customer."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from loopgate import roles
 from loopgate.errors import InvalidInput, InvalidValue, JourneyDefinitionError
 from loopgate.models import Limits, Route
 from loopgate.policy.signals import SIGNALS
@@ -167,10 +168,10 @@ class CustomerStep(BaseModel):
 class Queues(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    review: str = "reviewers"
-    senior: str = "senior"
-    supervisor: str = "supervisors"
-    audit: str = "audit"
+    review: str = roles.REVIEWERS
+    senior: str = roles.SENIOR
+    supervisor: str = roles.SUPERVISORS
+    audit: str = roles.AUDIT
 
 
 class Journey(BaseModel):

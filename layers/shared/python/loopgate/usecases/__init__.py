@@ -1,1 +1,1 @@
-"""Use cases: intake, reviews, customer steps, outcomes, deadlines. They depend on ports, not on boto3."""
+"""Use cases: intake, reviews, customer steps, outcomes, deadlines; they depend on ports, never on an AWS SDK."""

@@ -10,13 +10,20 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from loopgate.adapters.dynamo import CaseStore
-from loopgate.adapters.messaging import CustomerMessenger, DeliveryFailed
-from loopgate.adapters.workflow import Workflow
 from loopgate.clock import epoch, now_iso
-from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, LoopgateError, NotFound
+from loopgate.errors import (
+    Conflict,
+    DeliveryFailed,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    InvalidValue,
+    LoopgateError,
+    NotFound,
+)
 from loopgate.models import CaseStatus, CustomerAnswer, Plan
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
+from loopgate.ports import CaseStore, CustomerMessenger, Workflow
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
 
@@ -119,24 +126,18 @@ def csrf_token(link_id: str) -> str:
     return hmac.new(link_id.encode(), b"loopgate-customer-form", hashlib.sha256).hexdigest()[:32]
 
 
-def check_origin(fetch_site: str | None, origin: str | None, own_origin: str | None) -> None:
+def check_origin(fetch_site: str | None, origin: str | None, host: str | None) -> None:
     """Refuses a POST another site's page made the browser send, whatever its content type.
 
-    Browsers name the initiator in Sec-Fetch-Site and Origin; API clients (no browser) send neither. The page
-    sets no-referrer, so its own form posts say `Origin: null`: that proves nothing either way, Sec-Fetch-Site
-    and the form token decide.
+    Browsers name the initiator in Sec-Fetch-Site and Origin; API clients (no browser) send neither. The Origin
+    must name the host the request was sent to (API Gateway passes the Host it was called on, custom domain or
+    not). The page sets no-referrer, so its own form posts say `Origin: null`: that proves nothing either way,
+    Sec-Fetch-Site and the form token decide.
     """
     if fetch_site and fetch_site not in ("same-origin", "none"):
         raise Forbidden("this form can only be sent from its own page")
-    if origin and origin != "null" and own_origin and origin.rstrip("/") != own_origin:
+    if origin and origin != "null" and host and urlsplit(origin).netloc.lower() != host.lower():
         raise Forbidden("this form can only be sent from its own page")
-
-
-def origin_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_form_token(link_id: str, form_token: str | None) -> None:

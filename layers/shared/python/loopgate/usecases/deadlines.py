@@ -2,29 +2,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
 
-from loopgate.adapters.dynamo import CaseStore
+from loopgate import roles
 from loopgate.clock import iso
 from loopgate.policy.journeys import Journey
+from loopgate.ports import CaseStore, QueueAlerts
 
 WARN_SHARE = 0.25  # warn when a quarter of the review's time is left (review tasks carry their warnAt)
 
 
-class QueueNotifier(Protocol):
-    def due_soon(self, task: dict[str, Any]) -> None: ...
-
-
 def watched_queues(journeys: dict[str, Journey]) -> list[str]:
     """Every queue a journey can route a timed review to (audits have no time limit)."""
-    queues = {"senior"}  # where failed steps go
+    queues = {roles.SENIOR}  # where failed steps go
     for journey in journeys.values():
         queues |= {journey.queues.review, journey.queues.senior, journey.queues.supervisor}
         queues |= {r.queue for r in journey.rules if r.queue} | ({journey.default.queue} - {None})
     return sorted(queues)
 
 
-def warn_due_reviews(store: CaseStore, notifier: QueueNotifier, queues: list[str], moment: datetime) -> list[str]:
+def warn_due_reviews(store: CaseStore, notifier: QueueAlerts, queues: list[str], moment: datetime) -> list[str]:
     """Warns once per task whose warning time has come; returns the ids of the tasks warned now."""
     warned = []
     for queue in queues:

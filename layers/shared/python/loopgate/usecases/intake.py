@@ -5,12 +5,11 @@ import hashlib
 import uuid
 from typing import Any
 
-from loopgate.adapters.dynamo import CaseStore
-from loopgate.adapters.workflow import Workflow
 from loopgate.clock import iso, now_iso, parse_iso
 from loopgate.errors import NotFound
 from loopgate.models import CaseRequest, CaseStatus
 from loopgate.policy.journeys import get_journey
+from loopgate.ports import CaseStore, Workflow
 
 
 def new_case_id() -> str:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from loopgate.adapters.dynamo import CaseStore
 from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import next_plan
+from loopgate.ports import CaseStore
 
 
 def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | None = None) -> dict[str, Any]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from loopgate import roles
 from loopgate.clock import iso, now, now_iso, parse_iso
 from loopgate.errors import Forbidden, InvalidInput
 from loopgate.usecases.paging import decode_cursor, encode_cursor, is_key
 
-LOG_READERS = "leads"
+LOG_READERS = roles.LEADS
 
 
 def _day_or_time(name: str, value: str | None, default: str) -> str:

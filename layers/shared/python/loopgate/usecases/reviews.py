@@ -8,8 +8,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from loopgate.adapters.dynamo import CaseStore
-from loopgate.adapters.workflow import Workflow
 from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
 from loopgate.errors import Conflict, Forbidden, InvalidInput
 from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback
@@ -17,8 +15,9 @@ from loopgate.policy.authority import check_authority
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
+from loopgate.ports import CaseStore, Workflow
 from loopgate.usecases.deadlines import WARN_SHARE
-from loopgate.usecases.paging import decode_cursor, encode_cursor, is_key
+from loopgate.usecases.paging import decode_cursor, encode_cursor
 
 logger = Logger(child=True)
 
@@ -86,6 +85,13 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
     return {"taskId": task_id, "created": created}
 
 
+def audit_task(task_id: str, case_id: str, journey: str, queue: str, at: str) -> dict[str, Any]:
+    """A non-blocking audit of an automatic case (the workflow opens it; nobody waits on it)."""
+    return {"taskId": task_id, "caseId": case_id, "journey": journey, "kind": "audit", "queue": queue,
+            "priority": 9, "status": "OPEN", "reason": "audit_sample", "escalated": False, "createdAt": at,
+            "dueAt": at}
+
+
 # ---------------------------------------------------------------- the queue
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
@@ -100,20 +106,13 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _position(task: dict[str, Any]) -> dict[str, str]:
-    """The GSI key of a task: where the next page of its queue starts."""
-    return {"pk": f"TASK#{task['taskId']}", "sk": "TASK", "queueKey": f"QUEUE#{task['queue']}",
-            "queueOrder": f"{task['priority']}#{task['createdAt']}#{task['taskId']}"}
-
-
 def list_reviews(store: CaseStore, caller: Reviewer, limit: int = PAGE_SIZE,
                  cursor: str | None = None) -> dict[str, Any]:
     """The caller's queues merged, priority first then age; the cursor remembers each queue's position."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit", "must be between 1 and 100")
     positions = decode_cursor(cursor, lambda found: all(
-        queue in caller.groups and (position == "done" or is_key(position, {
-            "pk": None, "sk": "TASK", "queueKey": f"QUEUE#{queue}", "queueOrder": None}))
+        queue in caller.groups and (position == "done" or store.is_queue_position(position, queue))
         for queue, position in found.items()))
     candidates, more = [], {}
     for queue in caller.groups:
@@ -128,7 +127,7 @@ def list_reviews(store: CaseStore, caller: Reviewer, limit: int = PAGE_SIZE,
         taken = [t for t in page if t["queue"] == queue]
         offered = [t for t in candidates if t["queue"] == queue]
         if taken:
-            after[queue] = _position(taken[-1])
+            after[queue] = store.queue_position(taken[-1])
         if queue in more and len(taken) == len(offered) and not more[queue]:
             after[queue] = "done"
     finished = all(after.get(q) == "done" for q in caller.groups)

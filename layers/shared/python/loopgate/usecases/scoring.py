@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from loopgate.adapters.dynamo import CaseStore
 from loopgate.clock import iso, now
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import first_plan
 from loopgate.policy.routing import route_case
 from loopgate.policy.signals import CaseFacts, compute_signals
+from loopgate.ports import CaseStore
 
 REPEAT_WINDOW_DAYS = 30
 

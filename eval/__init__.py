@@ -1,0 +1,1 @@
+"""Evaluations that measure Loopgate's judgement against labelled data (`make eval`)."""

@@ -1,0 +1,1 @@
+"""The judges' evaluation set (the *.jsonl files here) and its runner: `python -m eval.judgement`."""

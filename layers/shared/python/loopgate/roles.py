@@ -1,0 +1,12 @@
+"""The names people work under, once: reviewer queues are Cognito groups of the same name.
+
+template.yaml declares these groups, authority.json gives some of them authority, journeys route to them;
+tests/unit/test_names.py holds every one of those lists to this one.
+"""
+REVIEWERS = "reviewers"  # a journey's default review queue
+SENIOR = "senior"  # where reviews go when they run out of time, and where failed scoring lands
+SUPERVISORS = "supervisors"  # the top of the escalation ladder; alerted when a senior review runs out of time
+AUDIT = "audit"  # audits of automatic cases, after the fact
+LEADS = "leads"  # read the override log
+
+GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS)
