@@ -29,17 +29,32 @@ def _session() -> boto3.Session:
 
 
 @pytest.fixture
-def store(monkeypatch):
-    """A CaseStore on fresh tables, with DynamoDB's atomic check-and-write (moto alone races across threads)."""
+def fresh_store(monkeypatch):
+    """Makes CaseStores on fresh tables, with DynamoDB's atomic check-and-write (moto alone races across threads).
+
+    Fresh tables per use: moto reads every item of a table to answer a Query on an index, so a test that runs
+    many examples keeps each example's tables small.
+    """
     with mock_aws():
         for owner, attribute, atomic in _atomic_dynamodb_writes():
             monkeypatch.setattr(owner, attribute, atomic)
         client = _session().client("dynamodb")
-        # Unique names: a session's local stack may share this moto backend in the same worker.
-        tables, made = create_tables(client, f"fast-{uuid.uuid4().hex[:8]}")
-        yield CaseStore(_session().resource("dynamodb"), tables["CASES_TABLE"], tables["OVERRIDES_TABLE"])
+        made: list[str] = []
+
+        def make() -> CaseStore:
+            # Unique names: a session's local stack may share this moto backend in the same worker.
+            tables, names = create_tables(client, f"fast-{uuid.uuid4().hex[:8]}")
+            made.extend(names)
+            return CaseStore(_session().resource("dynamodb"), tables["CASES_TABLE"], tables["OVERRIDES_TABLE"])
+
+        yield make
         for name in made:
             client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def store(fresh_store):
+    return fresh_store()
 
 
 @pytest.fixture
