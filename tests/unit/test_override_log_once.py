@@ -36,3 +36,17 @@ def test_the_same_override_appended_twice_is_written_once_and_not_replaced(world
     assert world.store.append_override(record)
     assert not world.store.append_override({**record, "reason": "other", "reviewer": "bob"})
     assert [(o["reviewer"], o["reason"]) for o in world.overrides(case["caseId"])] == [("ana", "fraud")]
+
+
+def test_two_departures_on_one_task_in_the_same_millisecond_are_both_logged(world):
+    """The clock stands still: a four-eyes modify and the other reviewer's reject share their time."""
+    sue = Reviewer(sub="sue", name="sue", groups=("senior",))
+    val = Reviewer(sub="val", name="val", groups=("senior",))
+    review = world.wait_for_review(world.new_case(refund_request(1299)))
+    decide(world.store, world.workflow, sue, review.task_id, ReviewDecision(
+        action="modify", reason="only half is justified", proposal={"action": "refund", "amount": 600.0,
+                                                                   "currency": "EUR"}))
+    decide(world.store, world.workflow, val, review.task_id, ReviewDecision(action="reject", reason="fraud"))
+    world.record(review.state, world.workflow.outcome(review.token))
+    logged = sorted((o["reviewer"], o["decision"]) for o in world.overrides(review.case_id))
+    assert logged == [("sue", "modify"), ("val", "reject")]

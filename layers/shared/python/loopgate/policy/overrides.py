@@ -37,7 +37,9 @@ def override_record(*, kind: str, case: dict[str, Any], actor_id: str, decision:
     override_id = task_id or uuid.uuid4().hex
     return {
         "journey": case["journey"],
-        "overrideKey": f"{at}#{override_id}",
+        # Time first (the log is read by time range), then what makes two departures on one task in the same
+        # millisecond distinct, and nothing that differs on a retry of the same one.
+        "overrideKey": f"{at}#{override_id}#{decision}#{actor_id}",
         "overrideId": override_id,
         "caseId": case["caseId"],
         "reviewer": actor_id,
