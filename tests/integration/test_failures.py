@@ -31,16 +31,19 @@ def test_a_scoring_handler_that_raises_leaves_the_case_with_a_human(stack, senio
     assert event["detail"]["proposal"] == {"verified": True}
 
 
-def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):
+def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack):
     sent = body("identity_verification_clear.json")
     sent["payload"] = {"identity": {"mismatch": True}, "account": {"recentFraudAttempts": 2}}
-    reviewer = stack.token("slow-reviewer", ["reviewers"])
+    reviewer = stack.token(f"slow-fraud-{uuid.uuid4().hex[:6]}", ["fraud"])
+    supervisor = stack.token(f"sup-{uuid.uuid4().hex[:6]}", ["supervisors"])
     case_id = stack.new_case(sent)
     first = stack.task_for(reviewer, case_id)
+    assert first["queue"] == "fraud" and first["capability"] == "fraud"
 
-    # identity_verification allows 3600 s per review: 3.6 s at the test time scale.
-    escalated = stack.task_for(senior, case_id, timeout=20)
-    assert escalated["queue"] == "senior" and escalated["escalated"] is True
+    # identity_verification allows 3600 s per review: 3.6 s at the test time scale. A capability task climbs to
+    # the supervisors, who hold every capability, not to the senior queue.
+    escalated = stack.task_for(supervisor, case_id, timeout=20)
+    assert escalated["queue"] == "supervisors" and escalated["escalated"] is True
     assert stack.decide(reviewer, first["taskId"], {"action": "approve"}).status_code == 409
 
     case = stack.wait_for(case_id, "AWAITING_REVIEW",
@@ -54,8 +57,8 @@ def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, senior):
     alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
     assert alerts, "the supervisor topic was not alerted"
 
-    latest = stack.task_for(senior, case_id)
-    assert stack.decide(senior, latest["taskId"], {"action": "reject", "reason": "fraud"}).ok
+    latest = stack.task_for(supervisor, case_id)
+    assert stack.decide(supervisor, latest["taskId"], {"action": "reject", "reason": "fraud"}).ok
     stack.wait_for(case_id, "REJECTED")
 
 

@@ -144,3 +144,16 @@ def stack_json(link):
     response = requests.get(link, headers={"Accept": "application/json"}, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def test_the_identity_combination_lands_with_fraud_reviewers_and_a_plain_reviewer_cannot_approve(stack):
+    case_id = stack.new_case(body("identity_verification_mismatch_fraud.json"))
+    fraud = stack.token(f"fay-{uuid.uuid4().hex[:6]}", ["fraud"])
+    plain = stack.token(f"ray-{uuid.uuid4().hex[:6]}", ["reviewers", "senior"])
+    task = stack.task_for(fraud, case_id)
+    assert (task["queue"], task["capability"]) == ("fraud", "fraud")
+    assert case_id not in [t["caseId"] for t in stack.reviews(plain)]
+    refused = stack.decide(plain, task["taskId"], {"action": "approve"})
+    assert refused.status_code == 403
+    assert stack.decide(fraud, task["taskId"], {"action": "approve"}).status_code == 200
+    stack.wait_for(case_id, "COMPLETED")

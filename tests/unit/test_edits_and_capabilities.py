@@ -2,7 +2,7 @@
 import pytest
 
 from loopgate.errors import Forbidden, InvalidValue
-from loopgate.models import Reviewer, ReviewDecision
+from loopgate.models import ReviewDecision, Reviewer
 from loopgate.usecases.reviews import decide
 
 from .world import refund_request
