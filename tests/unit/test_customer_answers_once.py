@@ -123,3 +123,11 @@ def test_store_refuses_an_answer_from_the_expiry_instant_on(world, asked, offset
     valid_until = world.store.get_step(case_id, asked["step"])["validUntil"]
     assert world.store.answer_step(case_id, asked["step"], valid_until + offset, {"response": "confirm"}) is accepted
 
+
+
+def test_a_link_answers_only_the_proposal_it_showed(world, asked):
+    case = world.store.get_case(asked["state"]["caseId"])
+    world.store.update_case(case, {"proposal": {**case["proposal"], "monthlyPrice": 99.0}})
+    with pytest.raises(Gone, match="changed"):
+        answer(world.store, world.workflow, asked["link"], CONFIRM)
+    assert world.workflow.outcome(asked["token"]) is None, "nobody confirmed the changed proposal"

@@ -1,6 +1,7 @@
 """The domain's types: what a channel posts, what a case is, and what the workflow carries."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -237,3 +238,9 @@ class TokenTaskInput(BaseModel):
 
     state: WorkflowState
     taskToken: str = Field(min_length=1, repr=False)
+
+
+def proposal_version(proposal: dict[str, Any] | None) -> str:
+    """A short fingerprint of a proposal: a reviewer's decision and a customer's link are bound to the one seen."""
+    canonical = json.dumps(proposal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

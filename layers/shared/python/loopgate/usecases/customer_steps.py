@@ -21,7 +21,7 @@ from loopgate.errors import (
     LoopgateError,
     NotFound,
 )
-from loopgate.models import CaseStatus, CustomerAnswer, Plan
+from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, Workflow
 from loopgate.usecases.links import link_hash, new_link_id
@@ -56,7 +56,7 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     kind = "provide" if plan.askFields else plan.ask  # a reviewer's question, or what the route asks
     step = {"stepId": step_id, "caseId": case["caseId"], "kind": kind, "fields": plan.askFields,
             "question": plan.question, "taskToken": task_token, "validUntil": valid_until,
-            "createdAt": now_iso(), "reminders": 0}
+            "createdAt": now_iso(), "reminders": 0, "proposalVersion": proposal_version(case["proposal"])}
     if not store.put_step(step):
         existing = store.get_step(case["caseId"], step_id)
         if existing.get("sentFor") == task_token:
@@ -270,6 +270,9 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
     link, step = _open_step(store, link_id)
     case = store.get_case(link["caseId"])
+    if step.get("proposalVersion") not in (None, proposal_version(case["proposal"])):
+        # The customer answers what their message showed; a changed proposal is a new question.
+        raise Gone("what this link showed has changed since; we will send you the current proposal")
     reply = coerce_reply(step["kind"], reply, case)
     check_reply(step, reply, case)
     record = reply.model_dump(exclude_none=True)

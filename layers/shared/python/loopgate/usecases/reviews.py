@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
 from loopgate.errors import Conflict, Forbidden, InvalidInput, InvalidValue
-from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback
+from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback, proposal_version
 from loopgate.policy.authority import check_authority, check_capability
 from loopgate.policy.edits import edit_findings
 from loopgate.policy.journeys import get_journey
@@ -198,12 +197,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "value")
-
-
-def proposal_version(proposal: dict[str, Any] | None) -> str:
-    """A short fingerprint of a proposal: a decision names the version its reviewer saw."""
-    canonical = json.dumps(proposal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def pending_proposal(task: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
