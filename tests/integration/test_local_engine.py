@@ -100,7 +100,7 @@ def test_decisions_at_the_review_deadline_are_either_followed_or_refused(stack, 
     reviewer = stack.token(f"edge-{uuid.uuid4().hex[:6]}", ["reviewers"])
     # Aimed around the deadline, through the instant the workflow's timer fires; a few at a time, so that the
     # aim is not lost in the latency of many cases at once.
-    offsets = [-0.25 + 0.35 * i / 15 for i in range(16)]
+    offsets = [-0.25 + 0.35 * i / 7 for i in range(8)]
     answers: list[tuple[str, str, int | str]] = []
 
     def decide_at(offset: float) -> None:
@@ -165,7 +165,7 @@ def test_every_log_line_names_the_function_that_wrote_it(stack):
     try:
         case_ids: list[str] = []
         threads = [threading.Thread(target=lambda: case_ids.append(
-            stack.new_case(body("contract_change_low_confidence.json")))) for _ in range(8)]
+            stack.new_case(body("contract_change_low_confidence.json")))) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -279,7 +279,7 @@ class ReviewTasks(RuleBasedStateMachine):
 
 def test_review_tasks_keep_their_guarantees(fresh_store, clock):
     run_state_machine_as_test(lambda: ReviewTasks(fresh_store(), clock), settings=settings(
-        max_examples=20, stateful_step_count=20, deadline=None, derandomize=True, database=None,
+        max_examples=12, stateful_step_count=20, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow],
         # No shrinking: each replay runs the use cases on moto, and shrinking a failure took Hypothesis its
         # five-minute cap; the failing run's steps (at most 20) are printed as found.
