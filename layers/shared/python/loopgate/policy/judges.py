@@ -30,6 +30,10 @@ ANGER_OR_DISTRESS = (
     "(three|four|five|six|3|4|5|6|several|multiple|countless) (calls|emails|times|messages|attempts|complaints)",
     "(third|fourth|fifth|sixth|3rd|4th|5th|umpteenth|nth|tenth) time(?!{sep}(this|a|per|in) (year|month))",
     "again and again", "over and over", "still (nothing|no (answer|reply|response|refund))",
+    "just great", "nightmare", "cant take (this|it) ~ (anymore|any more|longer)", "end of my (rope|tether)",
+    "begging", "upset", "stressed", "(do|does) (you|anyone|anybody) ~ care", "last straw",
+    "(nobody|no one|noone) ever", "(not|never) (once|even) (answered|replied|called)", "disappointed",
+    "shocking", "(a|an absolute) disgrace", "treated like", "had it with", "sort it out",
     # English: distress
     "desperate*", "despair*", "in tears", "crying", "cried", "panic*", "shaking", "wits end", "losing my mind",
     "(dont|do not) know what (to do|else to do|is going on)", "what is going on", "bounced", "beside myself",
@@ -46,16 +50,24 @@ ANGER_OR_DISTRESS = (
     ("zum (dritten|vierten|fuenften|sechsten|x ten|xten|zigsten|wiederholten|100 ?sten|hundertsten) "
      "mal(?!{sep}(im|in diesem|pro|dieses) (jahr|monat))"),
     "(drei|vier|fuenf|sechs|x|zig) ?mal (angerufen|geschrieben|nachgefragt)", "schon wieder", "immer noch nicht",
+    "(danke|dank) fuer nichts", "witz", "ich kann nicht mehr", "genervt", "nervt", "unfaehig*", "schaemen sie sich",
+    "liest (das|hier|ueberhaupt) ~ (jemand|einer)", "fassungslos", "reicht es", "das letzte mal", "aufgeloest",
+    "sprachlos", "empoert", "emporend", "unmoeglich(?!{sep}(zu|ist))", "skandaloes", "mies*",
+    "schlecht(er|este)? service",
+    "stinkt mir", "keine lust mehr", "ignorier*", "haengen gelassen", "im stich gelassen",
     # German: Verzweiflung
     "verzweifel*", "weiss (nicht mehr|nicht) weiter", "heul*", "in traenen", "weine", "weinend", "panik*",
-    "zittere", "am ende", "fix und fertig", "mit den nerven",
+    "zittere", "am ende", "angst", "verzweiflung", "hilflos", "ueberfordert", "fix und fertig", "mit den nerven",
 )
 _ANGER = compile_patterns(p.replace("{sep}", _SEP) for p in ANGER_OR_DISTRESS)
+# Downplayed, or about a message the customer received: "a bit annoying", "this SMS a scam"
+_NOT_MINE = frozenset({"nur", "just", "bit", "little", "etwas", "sms", "text", "email", "mail", "call", "calls",
+                       "message", "nachricht", "anruf", "kein", "keine"})
 _DOWNPLAY = re.compile(r"(?<![a-z0-9])(?:no big deal|not a big deal|halb so wild|kein (?:stress|problem|drama)|"
                        r"no worries|no rush|nicht so schlimm)(?![a-z0-9])")
 # Faces and gestures of anger or tears: a customer who types these wants a person to read the tone.
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F620\U0001F47F\U0001F4A2\U0001F624\U0001F62D\U0001F595]")
-_EXCLAIM = re.compile(r"!{3,}|(?:\?+!|!+\?)[?!]*")
+_EXCLAIM = re.compile(r"!{3,}|\?{3,}|(?:\?+!|!+\?)[?!]*")
 _CAPS_WORD = re.compile(r"(?<![^\W\d_])[A-ZÄÖÜ]{4,}(?![^\W\d_])")
 # Capitals that are names, not shouting
 _ACRONYMS = frozenset({"GDPR", "DSGVO", "IBAN", "SEPA", "HTTPS", "HTTP", "SCHUFA", "PAYPAL", "DHL", "UPS", "HERMES",
@@ -65,7 +77,7 @@ _ACRONYMS = frozenset({"GDPR", "DSGVO", "IBAN", "SEPA", "HTTPS", "HTTP", "SCHUFA
 def escalation_findings(text: str | None) -> list[str]:
     """Words and cues of anger or distress in the customer's message, as they wrote them."""
     folded = fold(text)
-    hits = find(folded, _ANGER, unless_before=NEGATORS | {"nur", "just", "bit", "little", "etwas"})
+    hits = find(folded, _ANGER, unless_before=NEGATORS | _NOT_MINE)
     if hits and _DOWNPLAY.search(folded.text) and len(hits) == 1:
         hits = []
     found = [h.words for h in hits]
@@ -135,10 +147,18 @@ ASKS_FOR_PERSON = (
     f"{_PERSON} (please|pls|now|asap)", "(operator|agent|human|representative)(?={sep}*!)",
     "(not|no|dont|stop|without) ~ (bots?|chatbots?|robots?|machines?|automated|ai)",
     "(member of|one of) (your )?staff", "(your|a|the) (manager|supervisor)",
+    "(like|want|need|request|get|have) (a |an )?(call|callback|phone call|ring)",
+    f"(want|need|like|get me|give me) (a|an|to see a|some) (real |actual |live )?{_PERSON}",
+    "(anyone|someone|somebody|number) ~ (i|we) (can|could) (call|ring|phone|speak|talk)",
+    ("(dont|do not|not|no longer) (want|wish|like) to (talk|chat|speak|deal) (to|with) ~ "
+     "(bots?|chatbots?|machines?|robots?|computers?|ai)"),
     # German
     ("(mit )?(einem|einer|einen|ihrem|ihrer|jemandem|jemand|dem|der|echten|richtigen) ~ "
      "(menschen|mensch|person|mitarbeiter*|berater*|ansprechpartner*|sachbearbeiter*|kollegen|kollegin|vorgesetzten|"
      "chef|chefin|teamleit*|supervisor|jemandem) ~ (sprechen|reden|telefonieren|verbinden|besprechen|klaeren)"),
+    "jemanden (anrufen|erreichen|sprechen)", "telefonnummer ~ (jemanden|mitarbeiter*|mensch*|erreiche*)",
+    ("(haette|haetten|moechte|will|wuerde|brauche|suche) ~ "
+     "(ansprechpartner*|mitarbeiter*|berater*|menschen|sachbearbeiter*)"),
     "ruf* (sie )?(mich|uns) ~ (zurueck|an)", "zurueckruf*", "rueckruf(e|s|bitte)?", "(mich|uns) ~ anrufen",
     "telefonisch (besprechen|klaeren|waere|bitte|sprechen|erreichen|kontaktieren)", "per telefon",
     "persoenlich (besprechen|sprechen|reden|klaeren)",
@@ -159,9 +179,17 @@ _DECLINED_AFTER = (re.compile(r"(?:is )?(?:not|nicht|no longer) "
                    re.compile(r"(?:unnoetig|nicht noetig|ueberfluessig)"))
 
 
+# A message of one word asking for someone: "agent", "Operator!", "Mitarbeiter bitte!"
+_JUST_A_PERSON = re.compile(r"^[^a-z0-9]*(?:(?:a |an |einen? )?(?:agent|human|representative|rep|operator|person|"
+                            r"supervisor|manager|mensch|menschen|mitarbeiter|mitarbeiterin|berater|beraterin|"
+                            r"kundenberater|sachbearbeiter)(?: please| pls| bitte| now| jetzt)?[^a-z0-9]*)+$")
+
+
 def person_request_findings(text: str | None) -> list[str]:
     """The words in which the customer asks for a person now (not declined, not a past contact)."""
     folded = fold(text)
+    if _JUST_A_PERSON.match(folded.text):
+        return [folded.source.strip()]
     hits = find(folded, _ASKS, unless_before=NEGATORS - {"not", "no", "dont", "without"} | _PAST_OR_SELF,
                 unless_after=_DECLINED_AFTER)
     hits = [h for h in hits if not _declined(folded, h)]
@@ -191,11 +219,20 @@ PROMISES = (
     ("will be (reversed|refunded|credited|fixed|resolved|delivered|repaired|back) "
      "(today|tomorrow|by|within|first thing)"),
     "as a (thank you|goodwill gesture|gesture of goodwill)", "on us",
+    "make sure ~ (never|wont|not|doesnt|get|receive|is)", "(never|wont|not) be charged ~ (again|ever)", ", ever",
+    "(give|giving|add|adding|credit|crediting|send|sending|offer you) ~ (credit|voucher|gift card|discount|bonus)",
+    "as an apology", "to make up for", "without (a|any) doubt", "absolutely (be|will|get|fixed)", "will absolutely",
+    "(can|could) assure",
+    "(we will|well|we are going to|i will|ill) ~ (pay for|cover|reimburse|refund|replace|compensate)",
     # German
     "garantier*", "versprech*", "verspreche", "versprochen", "auf jeden fall", "ganz sicher", "mit sicherheit",
     "definitiv", "todsicher", "100 ?% sicher", "egal was", "ohne wenn und aber",
     "(darauf|da) koennen sie sich ~ verlassen",
     "verlassen sie sich", "fuer immer", "dauerhaft", "lebenslang", "nie wieder", "niemals wieder",
+    "ganz bestimmt", "bestimmt nicht (wieder|mehr)", "(schreiben|schreibe) ~ gut", "gutschrift (ueber|von|in hoehe)",
+    "wiedergutmachung", "(erhalten|bekommen|schenken|schicken|senden) ~ gutschein*", "(uebernehmen|uebernehme) wir",
+    "sorge ~ dafuer", "sorgen ~ dafuer", "zugesagt", "verzicht* ~ (gebuehr*|kosten|stornogebuehr*|mahngebuehr*)",
+    "(kulanz|kulanzweise|aus kulanz)", "kostenlos (nach|zurueck|ersetzt|getauscht)", "ersetzen wir",
     "als (entschaedigung|wiedergutmachung|dankeschoen|kulanz)", "entschaedigung",
     "kostenlos ~ (ein jahr|jahr lang|lebenslang|fuer immer|monate)",
     "(erlassen|erlasse|streichen) ~ (gebuehren|kosten|mahngebuehren)",
@@ -234,6 +271,10 @@ VULNERABILITY = (
     "i love you", "einsam*", "allein(e)? (lebe|bin|wohne)", "niemanden (mehr )?(zum|mit dem)", "nur (noch )?(mit )?dir",
     "verstehst mich", "du (bist )?immer (fuer mich )?da", "dass du immer da bist",
     "(mein|meine) (einziger|einzige|bester|beste) (freund|freundin)",
+    "(talking|chatting) (to|with) you ~ (best|only|highlight)", "(feel|felt|feeling|am|im) (so |very |really )?alone",
+    "nobody cares about me", "no friends", "(du bist|sie sind) (der|die|das) (einzige|einzigen?)",
+    "(der|die) einzige ~ (rede|spreche)",
+    "ganz allein", "fuehle mich ~ allein", "niemand (mehr )?(da|hat)", "keine freunde",
     # financial hardship
     "lost my (job|income|work)", "unemployed", "redundan*", "laid off",
     "(cant|cannot|unable to|not able to|struggling to) pay",
@@ -258,9 +299,14 @@ VULNERABILITY = (
     "krebs", "schlaganfall", "herzinfarkt", "demenz", "pflegefall", "pflegeheim", "pflegegrad", "depression*",
     "psychisch*", "suizid*", "umbringen", "alles egal", "wie es weitergehen soll", "keinen sinn mehr",
     "schwer krank", "schwerkrank", "intensivstation", "behindert*", "behinderung",
+    "(hard|difficult|tough|rough) time ~ (mentally|emotionally)", "mentally", "want (it all|everything) to (stop|end)",
+    "(cant|cannot) (take|handle|do) (this|it) any ?more", "breakdown", "overwhelmed", "pflegebeduerftig*", "pflege*",
+    "schaffe (das )?(alles )?nicht mehr", "keine kraft", "unfall", "accident", "geht es ~ (schlecht|mies)",
     # great age and need of help
     "(i am|im|ich bin) (7[5-9]|8[0-9]|9[0-9]|1[01][0-9])( years| jahre)?", "elderly", "pensioner",
-    "(mein|meine) (enkel|enkelin)", "my (grandson|granddaughter)",
+    "(sonst |normalerweise )?(macht|hilft) (das )?(mir )?(mein|meine) (enkel|enkelin|sohn|tochter)",
+    "(my )?(grandson|granddaughter|son|daughter) (usually|normally|always) (does|helps|sorts)",
+    "not good with computers",
 )
 _VULNERABLE = compile_patterns(VULNERABILITY)
 # The words in a working sense ("I work night shifts at the hospital") or negated
@@ -303,13 +349,17 @@ _CARD = re.compile(r"(?<![\d+])[2-6](?:\d[ .-]?){11,17}\d(?!\d)")
 _CARD_GROUPED = re.compile(r"^\d{4}([ .-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?$|^\d{4}([ .-])\d{6}\2\d{4,5}$")
 _CARD_CONTEXT = re.compile(r"(?:card|karte|kreditkarte|kartennummer|visa|mastercard|amex|debit|credit|cc)\W{0,20}$",
                            re.IGNORECASE)
+_NOT_CARD_CONTEXT = re.compile(r"(?:order|tracking|parcel|shipment|reference|ticket|case|contract|customer|invoice|"
+                               r"voucher|bestell|sendung|paket|referenz|vorgang|vertrag|kunden|rechnung|gutschein)"
+                               r"\w*\W{0,12}(?:(?:no|nr|number|nummer|id)\W{0,5})?$", re.IGNORECASE)
 # Starts only where a word starts and bounds each part (RFC 5321 lengths): without that, a long run of
 # "a.a.a..." with no @ costs quadratic time (20,000 characters took 1.5 s).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _OBFUSCATED_AT = re.compile(r"[ ]?[(\[{][ ]?(?:at|ät|@)[ ]?[)\]}][ ]?", re.IGNORECASE)
 _OBFUSCATED_DOT = re.compile(r"[ ]?[(\[{][ ]?(?:dot|punkt)[ ]?[)\]}][ ]?", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ /.-]?(?:\(0\)[ ]?)?\d{1,5}){1,5}(?!\d)"
-                    r"|(?<![\w.+])0\d{2,5}(?:[ /.-]{1,2}\d{2,8}){1,3}(?!\d)"
+# A phone starts with + or 00 and a country code, or 0 and an area code; never inside a longer run of digit groups
+_PHONE = re.compile(r"(?<![\w+])(?<!\d[ /.-])(?:\+|00)[1-9]\d{0,2}(?:[ /.-]?(?:\(0\)[ ]?)?\d{1,5}){1,5}(?!\d)"
+                    r"|(?<![\w.+])(?<!\d[ /.-])0[1-9]\d{1,4}(?:[ /.-]{1,2}\d{2,8}){1,3}(?!\d)"
                     r"|(?<![\w.+])0[1-9]\d{8,11}(?!\d)")
 _DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?$")
 # Mailboxes and lines of a business, not of a person: the company's own contacts and other firms' service desks.
@@ -322,6 +372,14 @@ _SERVICE_LINE = re.compile(r"^0(?:80[0-9]|180|84[0-9]|87[0-9])")
 _SERVICE_WORDS = re.compile(r"(?:hotline|service ?line|servicenummer|service-nummer|kundenservice|customer service|"
                             r"support|helpline|our (?:team|number|line)|unser(?:e|er)? (?:team|nummer|hotline))"
                             r"\W{0,40}(?:\w+\W+){0,4}$", re.IGNORECASE)
+
+
+_SERVICE_AFTER = re.compile(r"\W{0,5}(?:\(?(?:our|unsere?r?|the|die|der)\s)?(?:hotline|service ?line|servicenummer|"
+                            r"kundenservice|customer service|support|helpline|freephone|kostenlos|gebuehrenfrei|"
+                            r"gebührenfrei)", re.IGNORECASE)
+# "anna at example dot com", "anna (at) example (dot) com": an address spelled out to get past filters
+_SPELLED_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64}) (?:at|ät) ([\w-]{1,63}) (?:dot|punkt) ([a-z]{2,10})(?![\w])",
+                            re.IGNORECASE)
 
 
 def iban_valid(candidate: str) -> bool:
@@ -356,7 +414,10 @@ def _is_card(match: re.Match[str], text: str) -> bool:
     number = match.group(0)
     if not luhn_valid(number):
         return False
-    return bool(_CARD_GROUPED.match(number) or _CARD_CONTEXT.search(text[max(0, match.start() - 40):match.start()]))
+    before = text[max(0, match.start() - 40):match.start()]
+    if _CARD_CONTEXT.search(before):
+        return True
+    return bool(_CARD_GROUPED.match(number)) and not _NOT_CARD_CONTEXT.search(before)
 
 
 def pii_findings(text: str | None, own_email: str | None = None, own_phone: str | None = None) -> list[str]:
@@ -369,6 +430,7 @@ def pii_findings(text: str | None, own_email: str | None = None, own_phone: str 
     cards = [m for m in _CARD.finditer(rest) if _is_card(m, rest)]
     findings += [f"card number …{_digits(m.group(0))[-4:]}" for m in cards]
     readable = _OBFUSCATED_DOT.sub(".", _OBFUSCATED_AT.sub("@", text))
+    readable = _SPELLED_EMAIL.sub(lambda m: f"{m.group(1)}@{m.group(2)}.{m.group(3)}", readable)
     for email in _EMAIL.findall(readable):
         if own_email and email.lower() == own_email.lower():
             continue
@@ -390,7 +452,10 @@ def pii_findings(text: str | None, own_email: str | None = None, own_phone: str 
             national = re.sub(r"^(?:49|44|43|41)", "0", number[2:] if raw.startswith("00") else number)
         else:
             national = number
-        if _SERVICE_LINE.match(national) or _SERVICE_WORDS.search(rest[max(0, match.start() - 80):match.start()]):
+        before, after = rest[max(0, match.start() - 80):match.start()], rest[match.end():match.end() + 40]
+        if _SERVICE_LINE.match(national) or _SERVICE_WORDS.search(before) or _SERVICE_AFTER.match(after):
+            continue
+        if _NOT_CARD_CONTEXT.search(before):  # an order or customer number that starts with 0
             continue
         findings.append(f"third-party phone …{number[-3:]}")
     return findings
