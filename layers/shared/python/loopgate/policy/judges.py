@@ -34,6 +34,8 @@ ANGER_OR_DISTRESS = (
     "begging", "upset", "stressed", "(do|does) (you|anyone|anybody) ~ care", "last straw",
     "(nobody|no one|noone) ever", "(not|never) (once|even) (answered|replied|called)", "disappointed",
     "shocking", "(a|an absolute) disgrace", "treated like", "had it with", "sort it out",
+    "not (happy|impressed|pleased|amused) at all", "(very|extremely|so|really|deeply|totally) (unhappy|dissatisfied)",
+    "appalled", "horrible", "awful",
     # English: distress
     "desperate*", "despair*", "in tears", "crying", "cried", "panic*", "shaking", "wits end", "losing my mind",
     "(dont|do not) know what (to do|else to do|is going on)", "what is going on", "bounced", "beside myself",
@@ -55,6 +57,8 @@ ANGER_OR_DISTRESS = (
     "sprachlos", "empoert", "emporend", "unmoeglich(?!{sep}(zu|ist))", "skandaloes", "mies*",
     "schlecht(er|este)? service",
     "stinkt mir", "keine lust mehr", "ignorier*", "haengen gelassen", "im stich gelassen",
+    "unzufrieden", "bodenlos", "(echt|wirklich|total|absolut) (schlecht|mies|schlimm)",
+    "das darf (doch )?nicht wahr sein",
     # German: Verzweiflung
     "verzweifel*", "weiss (nicht mehr|nicht) weiter", "heul*", "in traenen", "weine", "weinend", "panik*",
     "zittere", "am ende", "angst", "verzweiflung", "hilflos", "ueberfordert", "fix und fertig", "mit den nerven",
@@ -224,6 +228,7 @@ PROMISES = (
     "as an apology", "to make up for", "without (a|any) doubt", "absolutely (be|will|get|fixed)", "will absolutely",
     "(can|could) assure",
     "(we will|well|we are going to|i will|ill) ~ (pay for|cover|reimburse|refund|replace|compensate)",
+    "(we will|well|we ll) cover", "waive*", "on the house", "(at|for) no (extra )?cost to you",
     # German
     "garantier*", "versprech*", "verspreche", "versprochen", "auf jeden fall", "ganz sicher", "mit sicherheit",
     "definitiv", "todsicher", "100 ?% sicher", "egal was", "ohne wenn und aber",
@@ -233,6 +238,7 @@ PROMISES = (
     "wiedergutmachung", "(erhalten|bekommen|schenken|schicken|senden) ~ gutschein*", "(uebernehmen|uebernehme) wir",
     "sorge ~ dafuer", "sorgen ~ dafuer", "zugesagt", "verzicht* ~ (gebuehr*|kosten|stornogebuehr*|mahngebuehr*)",
     "(kulanz|kulanzweise|aus kulanz)", "kostenlos (nach|zurueck|ersetzt|getauscht)", "ersetzen wir",
+    "entfaellt (fuer sie)?", "(sich|sie sich) ~ verlassen", "keine (gebuehren|kosten) mehr",
     "als (entschaedigung|wiedergutmachung|dankeschoen|kulanz)", "entschaedigung",
     "kostenlos ~ (ein jahr|jahr lang|lebenslang|fuer immer|monate)",
     "(erlassen|erlasse|streichen) ~ (gebuehren|kosten|mahngebuehren)",
@@ -302,6 +308,11 @@ VULNERABILITY = (
     "(hard|difficult|tough|rough) time ~ (mentally|emotionally)", "mentally", "want (it all|everything) to (stop|end)",
     "(cant|cannot) (take|handle|do) (this|it) any ?more", "breakdown", "overwhelmed", "pflegebeduerftig*", "pflege*",
     "schaffe (das )?(alles )?nicht mehr", "keine kraft", "unfall", "accident", "geht es ~ (schlecht|mies)",
+    "care home", f"caring for (my )?{_KIN}", "recovering from", "(been|am|im) (really |very |seriously )?ill",
+    "im sterben",
+    "(barely|hardly) afford", "single (mum|mom|parent|mother|father) ~ (struggling|cant|cannot)",
+    "jobcenter", "sozialamt",
+    "rente ~ reicht (nicht|kaum)", "alleinerziehend*",
     # great age and need of help
     "(i am|im|ich bin) (7[5-9]|8[0-9]|9[0-9]|1[01][0-9])( years| jahre)?", "elderly", "pensioner",
     "(sonst |normalerweise )?(macht|hilft) (das )?(mir )?(mein|meine) (enkel|enkelin|sohn|tochter)",
