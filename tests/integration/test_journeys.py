@@ -111,7 +111,7 @@ def test_an_angry_billing_dispute_citing_policy_goes_to_a_senior_person(stack, s
     assert signals == {"emotional_escalation", "policy_language"}
     view = stack.review(senior, stack.task_for(senior, case_id)["taskId"]).json()
     assert view["why"]["rule"] == "emotion-and-policy"
-    assert any("frechheit" in r["text"] for r in view["why"]["reasons"])
+    assert any("Frechheit" in r["text"] for r in view["why"]["reasons"])  # quoted as the customer wrote it
 
 
 @pytest.mark.parametrize("mismatch, attempts, expected", [

@@ -64,7 +64,8 @@ FEW = [
           customer={"email": "me@example.com"}),
     _item("p2", "draft_pii", "Your neighbour is at bob@example.org", True, field="draft",
           customer={"email": "me@example.com"}),
-    _item("h1", "customer_requests_human", "No need to call me back", False),
+    # labelled wrong on purpose: the runner must report the judge's answer as a miss
+    _item("h1", "customer_requests_human", "Please call me back today", False),
 ]
 
 
@@ -87,7 +88,7 @@ def test_a_missed_target_fails_the_run_unless_report_only(tmp_path, capsys):
     (tmp_path / "few.jsonl").write_text("".join(json.dumps(i) + "\n" for i in FEW))
     assert runner.main(["--data", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "FP h1" in out and "No need to call me back" in out
+    assert "FP h1" in out and "Please call me back today" in out
     assert "customer_requests_human" in out and "MISSED" in out
     assert runner.main(["--data", str(tmp_path), "--report-only"]) == 0
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loopgate.policy import judges
+from loopgate.policy import language as languages
+from loopgate.policy.text import quoted_words
 
 if TYPE_CHECKING:  # journeys validate rules against SIGNALS: the import runs the other way
     from loopgate.policy.journeys import Journey
@@ -54,13 +56,13 @@ def irreversible(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def emotional_escalation(facts: CaseFacts, journey: Journey) -> Signal:
-    words = judges.found_terms(_message(facts), judges.ANGER_OR_DISTRESS)
+    words = judges.escalation_findings(_message(facts))
     repeat_limit = int(journey.thresholds.get("repeatContacts", 3))
     repeated = facts.prior_contacts >= repeat_limit
     value = bool(words) or repeated
     parts = []
     if words:
-        parts.append(f"the customer's words show anger or distress ({', '.join(words[:3])})")
+        parts.append(f"the customer's words show anger or distress ({quoted_words(words)})")
     if repeated:
         parts.append(f"{facts.prior_contacts} earlier contacts on this matter")
     return Signal("emotional_escalation", value, "; ".join(parts) or "no sign of anger, distress or repeated contact")
@@ -72,10 +74,10 @@ def repeat_contacts(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def policy_language(facts: CaseFacts, journey: Journey) -> Signal:
-    text = f"{_message(facts)} {facts.ai.get('draft') or ''}"
-    terms = judges.found_terms(text, (*judges.LEGAL_LANGUAGE, *journey.policyTerms))
+    text = f"{_message(facts)}\n{facts.ai.get('draft') or ''}"
+    terms = judges.legal_findings(text, journey.policyTerms)
     return Signal("policy_language", bool(terms),
-                  f"policy or legal language: {', '.join(terms[:3])}" if terms else "no policy or legal language")
+                  f"policy or legal language: {quoted_words(terms)}" if terms else "no policy or legal language")
 
 
 def draft_pii(facts: CaseFacts, journey: Journey) -> Signal:
@@ -85,9 +87,9 @@ def draft_pii(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def draft_promise(facts: CaseFacts, journey: Journey) -> Signal:
-    terms = judges.found_terms(facts.ai.get("draft"), judges.PROMISES)
+    terms = judges.promise_findings(facts.ai.get("draft"))
     return Signal("draft_promise", bool(terms),
-                  f"the draft promises what we do not promise ({', '.join(terms[:3])})" if terms
+                  f"the draft promises what we do not promise ({quoted_words(terms)})" if terms
                   else "the draft makes no promises")
 
 
@@ -120,9 +122,24 @@ def amount(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def customer_requests_human(facts: CaseFacts, journey: Journey) -> Signal:
-    asked = judges.found_terms(_message(facts), judges.ASKS_FOR_PERSON)
+    asked = judges.person_request_findings(_message(facts))
     return Signal("customer_requests_human", bool(asked),
-                  "the customer asked to talk to a person" if asked else "the customer did not ask for a person")
+                  f"the customer asked to talk to a person ({quoted_words(asked)})" if asked
+                  else "the customer did not ask for a person")
+
+
+def vulnerability(facts: CaseFacts, journey: Journey) -> Signal:
+    words = judges.vulnerability_findings(_message(facts))
+    return Signal("vulnerability", bool(words),
+                  f"the customer may be in a vulnerable situation ({quoted_words(words)})" if words
+                  else "no sign of bereavement, loneliness, hardship or a health crisis")
+
+
+def language(facts: CaseFacts, journey: Journey) -> Signal:
+    found = languages.foreign_language(_message(facts))
+    if found is None:
+        return Signal("language", False, "the customer writes in English or German (or too little to tell)")
+    return Signal("language", True, f"the customer writes in {found.name} ({found.code}): \"{found.part[:80]}\"")
 
 
 def option_count(facts: CaseFacts, journey: Journey) -> Signal:
@@ -145,6 +162,8 @@ SIGNALS: dict[str, Callable[[CaseFacts, Journey], Signal]] = {
     "amount": amount,
     "customer_requests_human": customer_requests_human,
     "option_count": option_count,
+    "vulnerability": vulnerability,
+    "language": language,
 }
 
 
