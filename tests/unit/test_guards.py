@@ -111,3 +111,44 @@ def test_a_rules_explain_names_no_role_the_routing_does_not_enforce(journey):
         for words, enforced in ROLE_WORDS.items():
             if re.search(words, rule.explain, re.IGNORECASE):
                 assert enforced(rule), f"{journey}/{rule.name}: '{rule.explain}' is not what it routes"
+
+
+def facts_of(event: str, **kwargs) -> tuple:
+    case = load_event(event)
+    journey = get_journey(case["journey"])
+    return journey, CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"], **kwargs)
+
+
+def test_a_judge_that_breaks_sends_the_case_to_a_person(monkeypatch):
+    from loopgate.policy import signals
+
+    def broken(facts, journey):
+        raise TimeoutError("language model busy")
+
+    monkeypatch.setitem(signals.SIGNALS, "language", broken)
+    journey, facts = facts_of("refund_small.json")
+    routing = route_case(journey, compute_signals(facts, journey))
+    assert routing.decision.route == "human" and "judge-failed" in routing.guards
+    assert any("language (TimeoutError)" in r.text for r in routing.reasons)
+
+
+def test_a_cloud_judge_that_fails_or_finds_more_sends_the_case_to_a_person():
+    from loopgate.policy.signals import CloudFindings
+
+    journey, failed = facts_of("refund_small.json", cloud_error="ReadTimeoutError")
+    assert "judge-failed" in route_case(journey, compute_signals(failed, journey)).guards
+    comprehend = CloudFindings(source="Amazon Comprehend", pii=("BANK_ACCOUNT_NUMBER",))
+    journey, found = facts_of("refund_small.json", cloud=comprehend)
+    routing = route_case(journey, compute_signals(found, journey))
+    assert "draft-carries-pii" in routing.guards
+    assert any("Amazon Comprehend: the draft carries BANK_ACCOUNT_NUMBER" in r.text for r in routing.reasons)
+    journey, calm = facts_of("refund_small.json", cloud=CloudFindings(source="Amazon Comprehend", language="en",
+                                                                      negative_sentiment=0.1))
+    assert route_case(journey, compute_signals(calm, journey)).decision.route == "auto", "cloud only adds findings"
+
+
+def test_every_guard_reads_a_signal_the_engine_computes():
+    from loopgate.policy.signals import SIGNAL_NAMES
+
+    for guard in GUARDS:
+        assert guard.when.signal_names() <= SIGNAL_NAMES, guard.name

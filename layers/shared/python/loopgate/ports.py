@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from loopgate.policy.signals import CloudFindings
 from loopgate.web.messages import CustomerMessage
 
 
@@ -86,3 +87,9 @@ class CustomerMessenger(Protocol):
 
 class QueueAlerts(Protocol):
     def due_soon(self, task: dict[str, Any]) -> None: ...
+
+
+class CloudJudge(Protocol):
+    def judge(self, message: str, draft: str | None) -> CloudFindings:
+        """What a cloud service finds in the customer's message and the AI's draft; raises when it cannot tell
+        (error, throttling, past its latency budget): the case then goes to a person."""

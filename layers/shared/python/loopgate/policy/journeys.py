@@ -15,7 +15,7 @@ from loopgate.models import Limits, Route
 from loopgate.policy.authority import capability_names
 from loopgate.policy.conditions import Condition
 from loopgate.policy.guards import GUARD_NAMES
-from loopgate.policy.signals import SIGNALS
+from loopgate.policy.signals import SIGNAL_NAMES
 
 JOURNEY_DIR = Path(__file__).parent / "journeys"
 
@@ -197,7 +197,7 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(root)"
         raise JourneyDefinitionError(f"{source}: {field}: {first['msg']}") from exc
-    known = set(SIGNALS)
+    known = set(SIGNAL_NAMES)
     for index, rule in enumerate(journey.rules):
         unknown = rule.when.signal_names() - known
         if unknown:

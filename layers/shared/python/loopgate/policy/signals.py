@@ -21,18 +21,35 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class CloudFindings:
+    """What a cloud judge (Comprehend, Bedrock Guardrails) found; it can only add to the deterministic judges."""
+
+    source: str
+    negative_sentiment: float | None = None  # 0..1, the message's
+    pii: tuple[str, ...] = ()  # entity types found in the draft
+    denied_topics: tuple[str, ...] = ()  # topics the guardrail denies in the draft (invented policy, promises)
+    language: str | None = None  # the message's dominant language (ISO 639-1)
+
+
+@dataclass(frozen=True)
 class CaseFacts:
-    """What scoring sees: the case as posted, plus what the store knows about the customer."""
+    """What scoring sees: the case as posted, what the store knows about the customer, and any cloud judge's word."""
 
     payload: dict[str, Any]
     ai: dict[str, Any]
     customer: dict[str, Any]
     prior_contacts: int = 0
+    cloud: CloudFindings | None = None
+    cloud_error: str | None = None  # the cloud judge failed or timed out: a person decides
+
+
+def message_of(payload: dict[str, Any]) -> str:
+    """The customer's own words, wherever the channel put them."""
+    return " ".join(str(payload.get(k) or "") for k in ("message", "subject", "transcript")).strip()
 
 
 def _message(facts: CaseFacts) -> str:
-    """The customer's own words, wherever the channel put them."""
-    return " ".join(str(facts.payload.get(k) or "") for k in ("message", "subject", "transcript")).strip()
+    return message_of(facts.payload)
 
 
 def model_confidence(facts: CaseFacts, journey: Journey) -> Signal:
@@ -167,5 +184,48 @@ SIGNALS: dict[str, Callable[[CaseFacts, Journey], Signal]] = {
 }
 
 
+# The text judges: when one fails, the case cannot be judged, so it goes to a person (the judge-failed guard).
+JUDGE_SIGNALS = frozenset({"emotional_escalation", "policy_language", "draft_pii", "draft_promise",
+                           "customer_requests_human", "vulnerability", "language"})
+# Computed by compute_signals itself from the judges' failures; rules and guards may name it like any signal.
+SIGNAL_NAMES = frozenset(SIGNALS) | {"judge_failure"}
+NEGATIVE_SENTIMENT_FLOOR = 0.9  # a cloud judge's negative sentiment from here on counts as escalation
+READABLE_LANGUAGES = ("en", "de")
+
+
 def compute_signals(facts: CaseFacts, journey: Journey) -> dict[str, Signal]:
-    return {name: compute(facts, journey) for name, compute in SIGNALS.items()}
+    signals, failed = {}, []
+    for name, compute in SIGNALS.items():
+        try:
+            signals[name] = compute(facts, journey)
+        except Exception as exc:  # noqa: BLE001 - a judge that breaks must not let the case through unjudged
+            if name not in JUDGE_SIGNALS:
+                raise
+            failed.append(f"{name.replace('_', ' ')} ({type(exc).__name__})")
+            signals[name] = Signal(name, None, f"the {name.replace('_', ' ')} judge failed")
+    if facts.cloud_error:
+        failed.append(f"cloud judge ({facts.cloud_error})")
+    if facts.cloud:
+        signals.update(_with_cloud(signals, facts.cloud))
+    signals["judge_failure"] = Signal("judge_failure", bool(failed), "judges that failed: " + ", ".join(failed)
+                                      if failed else "every judge gave an answer")
+    return signals
+
+
+def _with_cloud(signals: dict[str, Signal], cloud: CloudFindings) -> dict[str, Signal]:
+    """A cloud finding raises a signal the deterministic judges left down; it never lowers one."""
+    raised = {}
+    found = {
+        "emotional_escalation": cloud.negative_sentiment is not None
+        and cloud.negative_sentiment >= NEGATIVE_SENTIMENT_FLOOR
+        and f"{cloud.source}: the message's sentiment is negative ({cloud.negative_sentiment:.2f})",
+        "draft_pii": bool(cloud.pii) and f"{cloud.source}: the draft carries {', '.join(cloud.pii)}",
+        "draft_promise": bool(cloud.denied_topics)
+        and f"{cloud.source}: the draft touches denied topics ({', '.join(cloud.denied_topics)})",
+        "language": bool(cloud.language) and cloud.language not in READABLE_LANGUAGES
+        and f"{cloud.source}: the message is in '{cloud.language}', which the judges cannot read",
+    }
+    for name, explanation in found.items():
+        if explanation and not signals[name].value:
+            raised[name] = Signal(name, True, explanation)
+    return raised

@@ -8,18 +8,25 @@ from loopgate.clock import iso, now
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import first_plan
 from loopgate.policy.routing import route_case
-from loopgate.policy.signals import CaseFacts, compute_signals
-from loopgate.ports import CaseStore
+from loopgate.policy.signals import CaseFacts, compute_signals, message_of
+from loopgate.ports import CaseStore, CloudJudge
 
 REPEAT_WINDOW_DAYS = 30
 
 
-def score_case(store: CaseStore, case_id: str) -> dict[str, Any]:
+def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = None) -> dict[str, Any]:
     case = store.get_case(case_id)
     journey = get_journey(case["journey"])
     since = iso(now() - timedelta(days=REPEAT_WINDOW_DAYS))
     earlier = store.count_recent_cases(case["customer"]["id"], journey.name, since) - 1  # not this case
-    facts = CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"], prior_contacts=max(0, earlier))
+    cloud, cloud_error = None, None
+    if cloud_judge is not None:
+        try:
+            cloud = cloud_judge.judge(message_of(case["payload"]), case["ai"].get("draft"))
+        except Exception as exc:  # noqa: BLE001 - any failure of the judge means nobody judged: a person does
+            cloud_error = type(exc).__name__
+    facts = CaseFacts(payload=case["payload"], ai=case["ai"], customer=case["customer"],
+                      prior_contacts=max(0, earlier), cloud=cloud, cloud_error=cloud_error)
     signals = compute_signals(facts, journey)
     routing = route_case(journey, signals)
     reasons = [r.model_dump() for r in routing.reasons]
