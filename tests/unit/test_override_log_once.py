@@ -50,3 +50,24 @@ def test_two_departures_on_one_task_in_the_same_millisecond_are_both_logged(worl
     world.record(review.state, world.workflow.outcome(review.token))
     logged = sorted((o["reviewer"], o["decision"]) for o in world.overrides(review.case_id))
     assert logged == [("sue", "modify"), ("val", "reject")]
+
+
+class _PagedTable:
+    """A table whose Query answers one item per page, as DynamoDB does past 1 MB."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def query(self, **kwargs):
+        start = kwargs.get("ExclusiveStartKey", {}).get("at", 0)
+        page = {"Items": self.items[start:start + 1]}
+        if start + 1 < len(self.items):
+            page["LastEvaluatedKey"] = {"at": start + 1}
+        return page
+
+
+def test_a_cases_overrides_and_feedback_are_read_to_the_last_page(store):
+    store.overrides = _PagedTable([{"overrideId": str(i)} for i in range(3)])
+    store.cases = _PagedTable([{"taskId": str(i)} for i in range(3)])
+    assert [o["overrideId"] for o in store.overrides_for_case("c")] == ["0", "1", "2"]
+    assert [f["taskId"] for f in store.feedback_for("c")] == ["0", "1", "2"]
