@@ -152,3 +152,28 @@ def test_every_guard_reads_a_signal_the_engine_computes():
 
     for guard in GUARDS:
         assert guard.when.signal_names() <= SIGNAL_NAMES, guard.name
+
+
+TRIGGERS = {"customer_requests_human": True, "vulnerability": True, "policy_language": True, "irreversible": True,
+            "draft_pii": True, "draft_promise": True, "confidence": 0.1, "language": True, "judge_failure": True}
+
+
+@pytest.mark.parametrize("guard", [g.name for g in GUARDS])
+@pytest.mark.parametrize("journey", sorted(catalogue()))
+def test_every_journey_has_every_guard(journey, guard):
+    """Whatever a journey's own rules say, a guard that holds puts a person first (unless the file relaxes it)."""
+    from loopgate.policy.signals import Signal
+
+    definition = catalogue()[journey]
+    calm = {"confidence": 0.99, "missing_context": False, "irreversible": False, "emotional_escalation": False,
+            "repeat_contacts": 0, "policy_language": False, "draft_pii": False, "draft_promise": False,
+            "identity_mismatch": False, "recent_fraud_attempts": 0, "amount": 1.0, "customer_requests_human": False,
+            "option_count": 2, "vulnerability": False, "language": False, "judge_failure": False}
+    (held,) = [g for g in GUARDS if g.name == guard]
+    values = {**calm, **{name: TRIGGERS[name] for name in held.when.signal_names()}}
+    signals = {name: Signal(name, value, f"{name} is {value}") for name, value in values.items()}
+    routing = route_case(definition, signals)
+    if guard in definition.relaxedGuards:
+        assert guard not in routing.guards
+    else:
+        assert guard in routing.guards and routing.decision.route in ("human", "human_then_customer")
