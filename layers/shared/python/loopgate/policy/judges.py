@@ -36,7 +36,8 @@ ANGER_OR_DISTRESS = (
     # indirect and sarcastic: no anger word, the tone says it
     "beyond a joke", "(some|a) (kind|sort) of (a )?joke", "just wow",
     "another (automated|automatic|generic|canned|useless|pointless|copy paste) (reply|response|answer|message|email)",
-    "wasted (hours|days|weeks|months|so much|my|our|the whole)", "(you|youve|you have|they|theyve|has|have) ruined", "ruined (our|the whole)",
+    "wasted (hours|days|weeks|months|so much|my|our|the whole)",
+    "(you|youve|you have|they|theyve|has|have) ruined", "ruined (our|the whole)",
     "(hang|hung|hanging) up on (me|us)", "(feel|felt|been|was|completely|totally|really|so) let down",
     "(lied to|lying to (me|us))", "had it up to here", "daylight robbery",
     "well and truly (run out|ran out|used up|gone|had enough|fed up)",
@@ -271,7 +272,8 @@ PROMISES = (
     "bestimmt (bis|morgen|heute|noch|schon|rechtzeitig|am|zum|innerhalb)", "(sichere|sichern) ~ zu", "zusicher*",
     "(nicht|nie|niemals) (wieder|mehr) vorkommen", "fest (damit )?rechnen", "(schenken|schenke) (ihnen|dir)",
     "(gebuehr*|mahngebuehr*|kosten) (wird|werden) ihnen ~ (erlassen|gestrichen)",
-    "spaetestens ~ (ist|sind|haben sie|erhalten sie|bekommen sie|wird|kommt|liegt)", "ist in ~ (stunden|tagen) erledigt",
+    "spaetestens ~ (ist|sind|haben sie|erhalten sie|bekommen sie|wird|kommt|liegt)",
+    "ist in ~ (stunden|tagen) erledigt",
 )
 _PROMISE = compile_patterns(PROMISES)
 # Quoting the customer's question is not a promise: "you asked whether we promise ..."
@@ -306,7 +308,8 @@ VULNERABILITY = (
     "tod", "trauer(?!kr|flor|gesteck)", "trauerfall", "beerdigung", "bestattung", "witwe*", "verwitwet",
     "fehlgeburt", "totgeburt", "sternenkind", "von uns gegangen", f"{_KIN} ~ nicht mehr (lebt|am leben)",
     # "since my wife passed", but not "my son passed his exam"
-    f"{_KIN} passed(?!{{sep}}(his|her|their|the|my|a|an|by|through|it|me|us|them|with|all|out|over)(?![a-z0-9]))",
+    f"{_KIN} passed(?!{{sep}}(away|on|his|her|their|the|my|a|an|by|through|it|me|us|them|with|all|out|over)"
+    "(?![a-z0-9]))",
     # loneliness and reliance on the bot
     "lonely", "loneliness", "all alone", "(live|living) alone", "(only|nobody|no one|noone) ~ (talk|speak|chat) to",
     "(understand|understands|get|gets) me better", "always (being )?(here|there) for me",
