@@ -191,3 +191,106 @@ def test_the_language_judge_stays_fast_on_hostile_messages():
         started = time.perf_counter()
         foreign_language(hostile)
         assert time.perf_counter() - started < 5.0, hostile[:12]
+
+
+@pytest.mark.parametrize("name, message, expected", [
+    ("emotional_escalation", "Oh brilliant, another automated reply.", True),
+    ("emotional_escalation", "This is beyond a joke now.", True),
+    ("emotional_escalation", "You have wasted hours of my time.", True),
+    ("emotional_escalation", "Vielen Dank auch für gar nichts.", True),
+    ("emotional_escalation", "Das kann doch nicht Ihr Ernst sein?", True),
+    ("emotional_escalation", "Ich hab echt die Schnauze voll.", True),
+    ("emotional_escalation", "Unglaublich, wie man hier behandelt wird.", True),
+    ("emotional_escalation", "Das ist doch ein schlechter Scherz.", True),
+    ("emotional_escalation", "Unglaublich schnelle Lieferung, danke!", False),
+    ("emotional_escalation", "Der Witz auf der Geburtstagskarte ist super.", False),
+    ("emotional_escalation", "I ruined my screen protector, do you sell them?", False),
+    ("emotional_escalation", "How many more sizes will come in blue?", False),
+    ("vulnerability", "Since my wife passed I don't know how this works.", True),
+    ("vulnerability", "My son passed his driving test, add him to the policy.", False),
+    ("vulnerability", "Honestly you're the only one who listens to me.", True),
+    ("vulnerability", "Ehrlich gesagt bist du der einzige, der mir zuhört.", True),
+    ("vulnerability", "Meine Frau ist von uns gegangen.", True),
+    ("vulnerability", "Das Geld reicht hinten und vorne nicht.", True),
+    ("vulnerability", "I've been out of work since January.", True),
+    ("vulnerability", "My laptop died, can I get it repaired?", False),
+    ("vulnerability", "Der Drucker ist gestorben, gibt es Ersatz?", False),
+    ("vulnerability", "Die Pflegeanleitung für die Jacke fehlt.", False),
+    ("vulnerability", "Ich pflege meine Mutter und habe wenig Zeit.", True),
+])
+def test_indirect_anger_and_vulnerability(name, message, expected):
+    assert signal(name, message).value is expected
+
+
+@pytest.mark.parametrize("draft, expected", [
+    ("Sie erhalten bestimmt bis Freitag Ihr Geld zurück.", True),
+    ("Wir erstatten Ihnen selbstverständlich auch die Versandkosten.", True),
+    ("Die Reparaturkosten übernehmen wir, die Hotelkosten erstatten wir ebenfalls.", True),
+    ("Das wird nicht wieder vorkommen.", True),
+    ("Die Mahngebühr wird Ihnen selbstverständlich erlassen.", True),
+    ("Spätestens Montag ist das Geld auf Ihrem Konto.", True),
+    ("Your money will be back by Wednesday at the latest.", True),
+    ("This won't happen again.", True),
+    ("I've added three free months to your account.", True),
+    ("Please send the item back by Monday at the latest.", False),
+    ("Bitte senden Sie die Ware spätestens Montag zurück.", False),
+    ("Rücksendungen erstatten wir in der Regel innerhalb von 14 Tagen.", False),
+    ("Die Versandkosten können wir leider nicht erstatten.", False),
+    ("Bestimmte Artikel sind vom Umtausch ausgeschlossen.", False),
+    ("You will receive a confirmation email once the return is scanned.", False),
+])
+def test_promises_in_german_compounds_and_deadlines(draft, expected):
+    assert signal("draft_promise", draft=draft).value is expected
+
+
+GERMAN_CUSTOMER = {"id": "c", "email": "m.schulz@example.de", "phone": "+49 151 23456789"}
+
+
+@pytest.mark.parametrize("draft, expected", [
+    ("Der Vermieter ist unter 0151 / 876 543 21 erreichbar.", True),
+    ("Herr Becker erreichen Sie unter +49 (0) 30 / 1234 5678.", True),
+    ("Rufen Sie den Gutachter unter (030) 765 43 21 an.", True),
+    ("Kontonummer 0532013000, BLZ 37040044.", True),
+    ("Sort code 20-45-77, account number 83746512.", True),
+    ("The seller's address is tom.baker @ example.org.", True),
+    ("Wir rufen Sie unter 0151 / 234 567 89 zurück.", False),   # the customer's own
+    ("Ihre Kundennummer lautet 0301234567.", False),
+    ("Your account number ends in 6512.", False),
+    ("Unsere Servicehotline: +49 (0) 800 123 4567.", False),
+])
+def test_pii_in_german_formats(draft, expected):
+    facts = CaseFacts(payload={}, ai={"confidence": 0.9, "draft": draft, "proposal": {}}, customer=GERMAN_CUSTOMER)
+    assert SIGNALS["draft_pii"](facts, get_journey("complaint")).value is expected
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("Guten Tag, faturamda yanlış tutar var.", True),
+    ("Hallo, ik wil mijn abonnement opzeggen.", True),
+    ("Laptop broken. Repair?", False),
+    ("Tracking says delivered. Nope.", False),
+    ("Paket nicht da. Wann?", False),
+])
+def test_terse_messages_and_a_greeting_before_a_foreign_request(message, expected):
+    assert signal("language", message).value is expected
+
+
+@pytest.mark.parametrize("hostile", [
+    "0151 / " * 14_000, "(030) " * 16_000, "+49 (0) 30 / " * 7_000, "a @ " * 25_000, "BLZ 37040044 " * 7_000,
+    "kontonummer " * 8_000, "sort code 20-45-77 " * 5_000, "Versandkosten " * 7_000, "a" * 99_990 + "kosten",
+    "spätestens " * 9_000, "my wife passed " * 6_000, "unglaublich " * 8_000, "how many more times " * 5_000,
+])
+def test_the_new_patterns_stay_linear_on_hostile_messages(hostile):
+    assert len(hostile) >= 60_000
+    for judge in (judges.escalation_findings, judges.promise_findings, judges.vulnerability_findings,
+                  judges.pii_findings):
+        started = time.perf_counter()
+        judge(hostile)
+        assert time.perf_counter() - started < 2.0, (judge.__name__, hostile[:12])
+
+
+def test_the_language_judge_stays_fast_on_many_clauses():
+    foreign_language("warm up")
+    for hostile in ("Laptop broken repair, " * 5_000, "Bonjour, " * 12_000, "qwrt zxcv plkm, " * 6_000):
+        started = time.perf_counter()
+        foreign_language(hostile)
+        assert time.perf_counter() - started < 5.0, hostile[:12]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from loopgate.policy.text import _SEP, NEGATORS, Folded, Hit, compile_patterns, find, fold, words_before
+from loopgate.policy.text import _SEP, NEGATORS, Folded, Hit, compile_patterns, find, fold, words_after, words_before
 
 # --- emotional escalation -------------------------------------------------------------------------------------
 
 ANGER_OR_DISTRESS = (
     # English: anger
     "angry", "anger", "so mad", "furious", "furius", "fuming", "livid", "outraged", "outrageous", "ridiculous",
-    "unacceptable", "not acceptable", "disgusted", "disgusting", "disgrace*", "fed up", "sick (and tired|of)",
+    "unacceptable", "not acceptable", "disgusted", "disgusting", "disgrace*", "fed up", "sick (and tired|of|to death)",
     "had enough", "enough is enough", "worst(?!{sep}?case)",
     "scam(?!{sep}(calls?|texts?|emails?|messages?|sms|going|warnings?|alerts?))",
     "scammers?", "rip ?off", "ripped off", "terrible (service|support|experience|company|customer)",
@@ -33,6 +33,15 @@ ANGER_OR_DISTRESS = (
     "just great", "nightmare", "cant take (this|it) ~ (anymore|any more|longer)", "end of my (rope|tether)",
     "begging", "upset", "stressed", "(do|does) (you|anyone|anybody) ~ care", "last straw",
     "(nobody|no one|noone) ever", "(not|never) (once|even) (answered|replied|called)", "disappointed",
+    # indirect and sarcastic: no anger word, the tone says it
+    "beyond a joke", "(some|a) (kind|sort) of (a )?joke", "just wow",
+    "another (automated|automatic|generic|canned|useless|pointless|copy paste) (reply|response|answer|message|email)",
+    "wasted (hours|days|weeks|months|so much|my|our|the whole)",
+    "(you|youve|you have|they|theyve|has|have) ruined", "ruined (our|the whole)",
+    "(hang|hung|hanging) up on (me|us)", "(feel|felt|been|was|completely|totally|really|so) let down",
+    "(lied to|lying to (me|us))", "had it up to here", "daylight robbery",
+    "well and truly (run out|ran out|used up|gone|had enough|fed up)",
+    "how many (more )?times (do|must|will|have|should|shall) (i|we)",
     "shocking", "(a|an absolute) disgrace", "treated like", "had it with", "sort it out",
     "not (happy|impressed|pleased|amused) at all", "(very|extremely|so|really|deeply|totally) (unhappy|dissatisfied)",
     "appalled", "horrible", "awful",
@@ -52,13 +61,20 @@ ANGER_OR_DISTRESS = (
     ("zum (dritten|vierten|fuenften|sechsten|x ten|xten|zigsten|wiederholten|100 ?sten|hundertsten) "
      "mal(?!{sep}(im|in diesem|pro|dieses) (jahr|monat))"),
     "(drei|vier|fuenf|sechs|x|zig) ?mal (angerufen|geschrieben|nachgefragt)", "schon wieder", "immer noch nicht",
-    "(danke|dank) fuer nichts", "witz", "ich kann nicht mehr", "genervt", "nervt", "unfaehig*", "schaemen sie sich",
+    "(danke|dank) (auch )?fuer (gar )?nichts",
+    # "Witz"/"Scherz" as a verdict, not the joke on a birthday card
+    "(ein|so ein|schlechter|schlechten|schlechte|reiner|absoluter|echter|totaler|witz ohne) (witz|scherz)",
+    "witz (des jahres|des jahrhunderts)", "ich kann nicht mehr", "genervt", "nervt", "unfaehig*", "schaemen sie sich",
     "liest (das|hier|ueberhaupt) ~ (jemand|einer)", "fassungslos", "reicht es", "das letzte mal", "aufgeloest",
     "sprachlos", "empoert", "emporend", "unmoeglich(?!{sep}(zu|ist))", "skandaloes", "mies*",
     "schlecht(er|este)? service",
     "stinkt mir", "keine lust mehr", "ignorier*", "haengen gelassen", "im stich gelassen",
     "unzufrieden", "bodenlos", "(echt|wirklich|total|absolut) (schlecht|mies|schlimm)",
-    "das darf (doch )?nicht wahr sein",
+    "das darf (doch )?nicht wahr sein", "reichts( mir)?", "(nicht|ist das) (ihr|dein|euer) ernst",
+    "durchdreh*", "schnauze (gestrichen )?voll", "ruiniert", "angepisst", "verschaukelt", "allerletzte",
+    "wie oft (muss|soll|darf) ich ~ (noch|denn)",
+    ("unglaublich(?!{sep}(schnell|gut|toll|nett|freundlich|lecker|schoen|praktisch|hilfreich|bequem|guenstig|"
+     "einfach|schoene?n?|schnelle?n?|gute?n?))"),
     # German: Verzweiflung
     "verzweifel*", "weiss (nicht mehr|nicht) weiter", "heul*", "in traenen", "weine", "weinend", "panik*",
     "zittere", "am ende", "angst", "verzweiflung", "hilflos", "ueberfordert", "fix und fertig", "mit den nerven",
@@ -229,6 +245,12 @@ PROMISES = (
     "(can|could) assure",
     "(we will|well|we are going to|i will|ill) ~ (pay for|cover|reimburse|refund|replace|compensate)",
     "(we will|well|we ll) cover", "waive*", "on the house", "(at|for) no (extra )?cost to you",
+    ("(you will|youll) (receive|get|have) ~ (refund|money back|money|credit|replacement|compensation) ~ "
+     "(by|today|tomorrow|before|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday))"),
+    "(wont|will not|never) happen again", "count on (it|us|me)", "consider it done",
+    "(added|adding|add|give|given|giving|credited|crediting) ~ free (months?|weeks?|year|years)",
+    "(wont|will not) be charged for", "knock* ~ off",
+    "by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|the end of (the )?(day|week)) at the latest",
     # German
     "garantier*", "versprech*", "verspreche", "versprochen", "auf jeden fall", "ganz sicher", "mit sicherheit",
     "definitiv", "todsicher", "100 ?% sicher", "egal was", "ohne wenn und aber",
@@ -243,18 +265,34 @@ PROMISES = (
     "kostenlos ~ (ein jahr|jahr lang|lebenslang|fuer immer|monate)",
     "(erlassen|erlasse|streichen) ~ (gebuehren|kosten|mahngebuehren)",
     "(uebernehmen|erstatten) ~ (kosten|hotel|vollen betrag|gesamten betrag)",
-    "selbstverstaendlich ~ (erstatten|zurueck|uebernehmen|kostenlos)", "ist in ~ (stunden|tagen) erledigt",
+    "selbstverstaendlich ~ (erstatten|zurueck|uebernehmen|kostenlos|erlassen|gutgeschrieben|ersetzt)",
+    # compounds: Versandkosten, Reparaturkosten, Hotelkosten
+    "(uebernehmen|uebernehme|erstatten|erstatte|ersetzen|tragen) ~ [a-z]*kosten",
+    "(uebernehmen|erstatten|ersetzen|tragen) (ihnen|wir) (selbstverstaendlich|natuerlich|gerne|auch) ~ [a-z]*kosten",
+    "bestimmt (bis|morgen|heute|noch|schon|rechtzeitig|am|zum|innerhalb)", "(sichere|sichern) ~ zu", "zusicher*",
+    "(nicht|nie|niemals) (wieder|mehr) vorkommen", "fest (damit )?rechnen", "(schenken|schenke) (ihnen|dir)",
+    "(gebuehr*|mahngebuehr*|kosten) (wird|werden) ihnen ~ (erlassen|gestrichen)",
+    "spaetestens ~ (ist|sind|haben sie|erhalten sie|bekommen sie|wird|kommt|liegt)",
+    "ist in ~ (stunden|tagen) erledigt",
 )
 _PROMISE = compile_patterns(PROMISES)
 # Quoting the customer's question is not a promise: "you asked whether we promise ..."
 _QUOTING = frozenset({"whether", "if", "asked", "ask", "ob", "fragten", "gefragt", "fragen", "unable", "leider"})
+# Hedges make an expectation of the published process, not a commitment: "erstatten wir in der Regel ..."
+_HEDGES = frozenset({"usually", "normally", "typically", "generally", "normalerweise", "voraussichtlich",
+                     "regel", "meist", "meistens", "ueblicherweise"})
+# A deadline the customer is asked to meet ("please send it back by Monday at the latest") binds the customer
+_INSTRUCTION = frozenset({"please", "send", "return", "reply", "respond", "let", "pay", "bitte", "senden", "schicken"})
 
 
 def promise_findings(text: str | None) -> list[str]:
     """Commitments in a draft that the case does not establish, as the draft words them."""
     folded = fold(text)
     hits = find(folded, _PROMISE, unless_before=NEGATORS | _QUOTING)
-    return [h.words for h in hits if not _QUOTING.intersection(words_before(folded, h.start, count=8, window=120))]
+    return [h.words for h in hits
+            if not _QUOTING.intersection(words_before(folded, h.start, count=8, window=120))
+            and not _HEDGES.intersection(words_after(folded, h.end, count=4))
+            and not ("latest" in h.words.lower() and _INSTRUCTION.intersection(words_before(folded, h.start, 8)))]
 
 
 # --- vulnerability ---------------------------------------------------------------------------------------------
@@ -268,7 +306,10 @@ VULNERABILITY = (
     "death", "deceased", "bereave*", "funeral", "widow*", "stillborn", "miscarriage", f"lost my {_KIN}",
     f"(my )?late {_KIN}", "grief", "grieving", "probate", "executor", "verstorben*", "gestorben", "todesfall",
     "tod", "trauer(?!kr|flor|gesteck)", "trauerfall", "beerdigung", "bestattung", "witwe*", "verwitwet",
-    "fehlgeburt", "totgeburt", "sternenkind",
+    "fehlgeburt", "totgeburt", "sternenkind", "von uns gegangen", f"{_KIN} ~ nicht mehr (lebt|am leben)",
+    # "since my wife passed", but not "my son passed his exam"
+    f"{_KIN} passed(?!{{sep}}(away|on|his|her|their|the|my|a|an|by|through|it|me|us|them|with|all|out|over)"
+    "(?![a-z0-9]))",
     # loneliness and reliance on the bot
     "lonely", "loneliness", "all alone", "(live|living) alone", "(only|nobody|no one|noone) ~ (talk|speak|chat) to",
     "(understand|understands|get|gets) me better", "always (being )?(here|there) for me",
@@ -280,6 +321,9 @@ VULNERABILITY = (
     "(talking|chatting) (to|with) you ~ (best|only|highlight)", "(feel|felt|feeling|am|im) (so |very |really )?alone",
     "nobody cares about me", "no friends", "(du bist|sie sind) (der|die|das) (einzige|einzigen?)",
     "(der|die) einzige ~ (rede|spreche)",
+    "(the )?only (one|person|thing) (who|that) (listens|talks to me|cares|understands|i talk to)",
+    "(bist du|sind sie) (der|die|das) (einzige|einzigen?)", "einzigen? ~ (zuhoert|zuhoeren)",
+    "mit niemandem (mehr )?(rede|spreche|reden|sprechen)", "(rede|spreche) ~ mit niemandem",
     "ganz allein", "fuehle mich ~ allein", "niemand (mehr )?(da|hat)", "keine freunde",
     # financial hardship
     "lost my (job|income|work)", "unemployed", "redundan*", "laid off",
@@ -287,7 +331,9 @@ VULNERABILITY = (
     "cant afford (to|food|rent|the bills|my (rent|bills))", "behind (on|with) (the |my )?(rent|bills|payments)",
     "arrears", "debts?", "in debt", "bankrupt*", "insolven*", "universal credit", "(on|claiming) benefits",
     "food ?bank", "skipping meals", "cant feed", "payday loan", "bailiffs?", "evict*", "hardship",
-    "struggling (financially|with money|to make ends meet)", "make ends meet", "(job|arbeit|stelle) verloren",
+    "struggling (financially|with money|to make ends meet)", "out of work",
+    "(cant|cannot) cover (the|my) (direct debit|bills|rent|payments?|instalments?)",
+    "hinten und vorne nicht", "geld reicht (nicht|kaum)", "burn ?out", "make ends meet", "(job|arbeit|stelle) verloren",
     "arbeitslos*", "gekuendigt (worden|wurde)", "mir wurde gekuendigt", "kurzarbeit",
     "kann ~ nicht (mehr )?(be)?zahlen",
     "rueckstand", "mietrueckstand", "mietschulden", "schulden", "verschuldet", "privatinsolvenz", "buergergeld",
@@ -306,7 +352,9 @@ VULNERABILITY = (
     "psychisch*", "suizid*", "umbringen", "alles egal", "wie es weitergehen soll", "keinen sinn mehr",
     "schwer krank", "schwerkrank", "intensivstation", "behindert*", "behinderung",
     "(hard|difficult|tough|rough) time ~ (mentally|emotionally)", "mentally", "want (it all|everything) to (stop|end)",
-    "(cant|cannot) (take|handle|do) (this|it) any ?more", "breakdown", "overwhelmed", "pflegebeduerftig*", "pflege*",
+    "(cant|cannot) (take|handle|do) (this|it) any ?more", "breakdown", "overwhelmed", "pflegebeduerftig*",
+    # care of a person, not "Pflegeanleitung" or "Pflegeprodukte"
+    "pflege(fall|heim|grad|dienst|kasse|stufe|bett|kraft|bedarf|stelle)", "pflege (meine|meinen|meinem)",
     "schaffe (das )?(alles )?nicht mehr", "keine kraft", "unfall", "accident", "geht es ~ (schlecht|mies)",
     "care home", f"caring for (my )?{_KIN}", "recovering from", "(been|am|im) (really |very |seriously )?ill",
     "im sterben",
@@ -319,10 +367,13 @@ VULNERABILITY = (
     "(my )?(grandson|granddaughter|son|daughter) (usually|normally|always) (does|helps|sorts)",
     "not good with computers",
 )
-_VULNERABLE = compile_patterns(VULNERABILITY)
+_VULNERABLE = compile_patterns(p.replace("{sep}", _SEP) for p in VULNERABILITY)
 # The words in a working sense ("I work night shifts at the hospital") or negated
 _WORK = frozenset({"work", "works", "working", "shift", "shifts", "arbeite", "arbeitet", "job", "nurse", "florist",
-                   "floristin", "phone", "battery", "akku", "handy"})
+                   "floristin", "phone", "battery", "akku", "handy", "krankenschwester", "pfleger", "pflegerin",
+                   # machines die too: "my laptop died", "der Drucker ist gestorben"
+                   "laptop", "computer", "pc", "printer", "drucker", "router", "tv", "fernseher", "car", "auto",
+                   "heater", "boiler", "heizung", "screen", "bildschirm", "fridge", "kuehlschrank", "light"})
 
 
 def vulnerability_findings(text: str | None) -> list[str]:
@@ -362,15 +413,18 @@ _CARD_CONTEXT = re.compile(r"(?:card|karte|kreditkarte|kartennummer|visa|masterc
                            re.IGNORECASE)
 _NOT_CARD_CONTEXT = re.compile(r"(?:order|tracking|parcel|shipment|reference|ticket|case|contract|customer|invoice|"
                                r"voucher|bestell|sendung|paket|referenz|vorgang|vertrag|kunden|rechnung|gutschein)"
-                               r"\w*\W{0,12}(?:(?:no|nr|number|nummer|id)\W{0,5})?$", re.IGNORECASE)
+                               r"\w*\W{0,12}(?:(?:no|nr|number|nummer|id)\W{0,5})?(?:(?:is|ist|lautet|reads)\W{1,5})?$",
+                               re.IGNORECASE)
 # Starts only where a word starts and bounds each part (RFC 5321 lengths): without that, a long run of
 # "a.a.a..." with no @ costs quadratic time (20,000 characters took 1.5 s).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _OBFUSCATED_AT = re.compile(r"[ ]?[(\[{][ ]?(?:at|ät|@)[ ]?[)\]}][ ]?", re.IGNORECASE)
 _OBFUSCATED_DOT = re.compile(r"[ ]?[(\[{][ ]?(?:dot|punkt)[ ]?[)\]}][ ]?", re.IGNORECASE)
 # A phone starts with + or 00 and a country code, or 0 and an area code; never inside a longer run of digit groups
-_PHONE = re.compile(r"(?<![\w+])(?<!\d[ /.-])(?:\+|00)[1-9]\d{0,2}(?:[ /.-]?(?:\(0\)[ ]?)?\d{1,5}){1,5}(?!\d)"
-                    r"|(?<![\w.+])(?<!\d[ /.-])0[1-9]\d{1,4}(?:[ /.-]{1,2}\d{2,8}){1,3}(?!\d)"
+# German writes "0151 / 234 567 89", "+49 (0) 30 / 1234 5678" and "(030) 765 43 21"
+_PHONE = re.compile(r"(?<![\w+])(?<!\d[ /.-])(?:\+|00)[1-9]\d{0,2}(?:[ /.-]{0,3}(?:\(0\)[ ]?)?\d{1,5}){1,5}(?!\d)"
+                    r"|(?<![\w.+])(?<!\d[ /.-])0[1-9]\d{1,4}(?:[ /.-]{1,3}\d{2,8}){1,3}(?!\d)"
+                    r"|(?<![\w.+])\(0[1-9]\d{1,4}\)[ /.-]{0,3}\d{2,8}(?:[ /.-]{1,3}\d{2,8}){0,3}(?!\d)"
                     r"|(?<![\w.+])0[1-9]\d{8,11}(?!\d)")
 _DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?$")
 # Mailboxes and lines of a business, not of a person: the company's own contacts and other firms' service desks.
@@ -391,6 +445,14 @@ _SERVICE_AFTER = re.compile(r"\W{0,5}(?:\(?(?:our|unsere?r?|the|die|der)\s)?(?:h
 # "anna at example dot com", "anna (at) example (dot) com": an address spelled out to get past filters
 _SPELLED_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64}) (?:at|ät) ([\w-]{1,63}) (?:dot|punkt) ([a-z]{2,10})(?![\w])",
                             re.IGNORECASE)
+
+
+# Domestic bank details: a bank code (UK sort code, German BLZ) and an account number are as good as an IBAN.
+_BANK_CODE = re.compile(r"(?:sort ?code|bankleitzahl|blz)\W{0,5}\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ ]?\d{2})?(?!\d)",
+                        re.IGNORECASE)
+_ACCOUNT_NUMBER = re.compile(r"(?:account (?:number|no)|kontonummer|konto-?nr|kto-?nr)\W{0,5}\d{6,10}(?!\d)",
+                             re.IGNORECASE)
+_SPACED_AT = re.compile(r"(?<=[\w.])[ ]@[ ](?=[\w-])")
 
 
 def iban_valid(candidate: str) -> bool:
@@ -440,7 +502,9 @@ def pii_findings(text: str | None, own_email: str | None = None, own_phone: str 
     rest = _IBAN.sub(lambda m: " " * len(m.group(0)), text)
     cards = [m for m in _CARD.finditer(rest) if _is_card(m, rest)]
     findings += [f"card number …{_digits(m.group(0))[-4:]}" for m in cards]
-    readable = _OBFUSCATED_DOT.sub(".", _OBFUSCATED_AT.sub("@", text))
+    if _BANK_CODE.search(text) and _ACCOUNT_NUMBER.search(text):
+        findings.append("bank account number")
+    readable = _OBFUSCATED_DOT.sub(".", _OBFUSCATED_AT.sub("@", _SPACED_AT.sub("@", text)))
     readable = _SPELLED_EMAIL.sub(lambda m: f"{m.group(1)}@{m.group(2)}.{m.group(3)}", readable)
     for email in _EMAIL.findall(readable):
         if own_email and email.lower() == own_email.lower():

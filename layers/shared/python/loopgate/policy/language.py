@@ -42,9 +42,15 @@ fuer auf aus nach vor ist sind war waren bin bist hat habe haben hatte wird werd
 moechte will wollte soll muss mal noch schon auch nur sehr so wie was wann wo warum wer bitte danke hallo
 guten tag gruesse gruss liebe lieber sehr geehrte damen herren meine bestellung paket rechnung geld konto
 hab nen ne gerne gern alles nichts etwas heute morgen gestern jetzt dann denn doch weil dass wenn ob
+ordered last week weeks days month broken repair delivered delivery tracking says nope item arrived paid
+charged wrong missing late never yet where new old thx ty asap ok okay
+kaputt hilfe lieferung bestellt geliefert nix nicht mehr wann woche wochen tage falsch dringend geht
 """.split())
+# Telegraphic service messages ("Laptop broken. Repair?") carry few function words: their vocabulary decides.
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SENTENCES = re.compile(r"[^.!?;:\n]+")
+# A greeting before a comma ("Guten Tag, ...") must not make the request after it read as German
+_CLAUSES = re.compile(r"[^.!?;:,\n]+")
 
 _lock = threading.Lock()
 _detect = None
@@ -91,7 +97,8 @@ def foreign_language(text: str | None) -> Detection | None:
     """The first part of the text in a language other than English or German, or None."""
     if not text or _readable(text) and len(_WORDS.findall(text)) < MIN_WORDS:
         return None
-    parts = [text] + [m.group(0) for m in _SENTENCES.finditer(text)]
+    parts = ([text] + [m.group(0) for m in _SENTENCES.finditer(text)]
+             + [m.group(0) for m in _CLAUSES.finditer(text)])
     for part in parts:
         if _readable(part):
             continue
