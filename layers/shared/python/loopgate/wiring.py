@@ -90,7 +90,7 @@ def queue_alerts() -> QueueAlerts:
 
 
 # Each call gives up well inside the per-case budget; one retry (standard mode, with backoff) absorbs a blip.
-JUDGE_CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
+JUDGE_CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
 
 
 @lru_cache(maxsize=1)
