@@ -297,13 +297,13 @@ def test_local_means_no_cloud_judge(judges_env):
 
 def test_a_guardrail_needs_its_id_named(judges_env):
     judges_env.setenv("JUDGES", "comprehend+guardrail")
-    with pytest.raises(ValueError, match="GUARDRAIL_ID and GUARDRAIL_VERSION"):
+    with pytest.raises(RuntimeError, match=r"JUDGES=comprehend\+guardrail needs GUARDRAIL_ID and GUARDRAIL_VERSION"):
         loopgate.wiring.cloud_judge()
 
 
 def test_an_unknown_judge_is_refused_naming_the_setting(judges_env):
     judges_env.setenv("JUDGES", "openai")
-    with pytest.raises(ValueError, match="judges"):
+    with pytest.raises(RuntimeError, match="JUDGES: Input should be 'local', 'comprehend'"):
         loopgate.wiring.cloud_judge()
 
 

@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 
 import boto3
 from botocore.config import Config
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ValidationError, model_validator
 
 from loopgate.adapters.alerts import QueueAlerts
 from loopgate.adapters.dynamo import CaseStore
@@ -63,7 +63,12 @@ def load_settings(model: type[Settings]) -> Settings:
     missing = [name.upper() for name, field in model.model_fields.items() if field.is_required() and name not in values]
     if missing:
         raise RuntimeError(f"environment variable(s) {', '.join(missing)} not set for this function")
-    return model.model_validate(values)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:  # name the variables, as a deploy's operator sets them
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']).upper() or model.__name__}: {e['msg']}"
+                             for e in exc.errors())
+        raise RuntimeError(f"environment variable(s) not valid for this function: {problems}") from None
 
 
 @lru_cache(maxsize=1)
