@@ -6,14 +6,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import WorkflowState
 from loopgate.usecases.scoring import score_case
-from loopgate.wiring import StoreSettings, case_store, load_settings
+from loopgate.wiring import JudgeSettings, StoreSettings, case_store, cloud_judge, load_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class ScoreSettings(StoreSettings):
+class ScoreSettings(StoreSettings, JudgeSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -26,7 +26,7 @@ SETTINGS = load_settings(ScoreSettings)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     state = parse(event=event, model=WorkflowState)
     logger.append_keys(caseId=state.caseId)
-    result = score_case(case_store(), state.caseId)
+    result = score_case(case_store(), state.caseId, cloud_judge())
     plan = result["plan"]
     logger.info("case scored", extra={"next": plan["next"], "queue": plan["queue"]})
     metrics.add_metadata(key="journey", value=plan["journey"])

@@ -57,7 +57,9 @@ import loopgate.wiring as wiring
 base = {k: v for k, v in os.environ.items() if not k.isupper() or k.startswith(("PATH", "HOME", "PYTHON", "AWS_"))}
 results = {}
 for logical_id, fn in template.functions().items():
-    own = {k: v if isinstance(v, str) else "stand-in-" + k.lower() for k, v in fn.environment.items()}
+    parameters = template.data.get("Parameters", {})
+    own = {k: v if isinstance(v, str) else str(template.ref(v["Ref"])) if isinstance(v, dict)
+           and v.get("Ref") in parameters else "stand-in-" + k.lower() for k, v in fn.environment.items()}
     for dropped in [None, *[k for k in own if not k.startswith("POWERTOOLS")]]:
         os.environ.clear()
         os.environ.update({**base, **{k: v for k, v in own.items() if k != dropped}, "AWS_DEFAULT_REGION": "us-east-1"})

@@ -17,7 +17,7 @@ NEEDS = {
     "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
                                         ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
                                         ("states:StartExecution", STATE_MACHINE)],
-    "ScoreFunction": CASE_WRITER,
+    "ScoreFunction": CASE_WRITER,  # plus the cloud judges' calls, when selected (JUDGE_CALLS)
     "RequestReviewFunction": CASE_WRITER,
     "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
                                           ("states:SendTaskSuccess", STATE_MACHINE)],
@@ -31,16 +31,55 @@ NEEDS = {
        ("sns:Publish", "SupervisorTopic")],
 }
 
+# The calls adapters/judges.py makes, per cloud judge (tests/unit/test_cloud_judges.py checks the adapters make
+# no others); the Score function's role allows them only when the Judges parameter selects that judge.
+JUDGE_CALLS = {
+    "comprehend": [("comprehend:DetectDominantLanguage", "*"), ("comprehend:DetectSentiment", "*"),
+                   ("comprehend:DetectPiiEntities", "*")],
+    "guardrail": [("bedrock:ApplyGuardrail", ":guardrail/${GuardrailId}")],
+}
+SELECTIONS = ["local", "comprehend", "guardrail", "comprehend+guardrail"]
+
+
+def _condition_values(template: dict, parameters: dict[str, str]) -> dict[str, bool]:
+    def value(expr):
+        if isinstance(expr, str):
+            return expr
+        (key, arg), = expr.items()
+        return {"Ref": lambda: parameters[arg], "Fn::Equals": lambda: value(arg[0]) == value(arg[1]),
+                "Fn::Or": lambda: any(value(a) for a in arg), "Fn::And": lambda: all(value(a) for a in arg),
+                "Fn::Not": lambda: not value(arg[0])}[key]()
+    return {name: value(expr) for name, expr in template.get("Conditions", {}).items()}
+
+
+def _roles(parameters: dict[str, str]) -> dict:
+    """Each role's properties as CloudFormation deploys them with these parameters (Fn::If decided)."""
+    template = translated_template()
+    conditions = _condition_values(template, parameters)
+
+    def decided(node):
+        if isinstance(node, list):
+            return [decided(n) for n in node if n != {"Ref": "AWS::NoValue"}]
+        if isinstance(node, dict):
+            if set(node) == {"Fn::If"}:
+                name, yes, no = node["Fn::If"]
+                return decided(yes if conditions[name] else no)
+            return {k: decided(v) for k, v in node.items()}
+        return node
+
+    return {name[: -len("Role")]: decided(r["Properties"]) for name, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::Role" and name.endswith("Role")}
+
 
 @pytest.fixture(scope="module")
 def roles():
-    resources = translated_template()["Resources"]
-    return {name[: -len("Role")]: r["Properties"] for name, r in resources.items()
-            if r["Type"] == "AWS::IAM::Role" and name.endswith("Role")}
+    return _roles({"Judges": "local"})
 
 
 def _statements(role):
     for policy in role.get("Policies", []):
+        if policy == {"Ref": "AWS::NoValue"}:
+            continue
         statements = policy["PolicyDocument"]["Statement"]
         yield from statements if isinstance(statements, list) else [statements]
 
@@ -58,3 +97,13 @@ def _allows(statement, action, resource) -> bool:
 def test_each_call_is_granted(roles, function, action, resource):
     assert any(_allows(s, action, resource) for s in _statements(roles[function])), \
         f"{function} calls {action} on {resource}, but its role does not allow it"
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_the_score_function_may_call_the_cloud_judges_selected_and_no_other(selection):
+    role = _roles({"Judges": selection})["ScoreFunction"]
+    for judge, calls in JUDGE_CALLS.items():
+        for action, resource in calls:
+            allowed = any(_allows(s, action, resource) for s in _statements(role))
+            assert allowed == (judge in selection), \
+                f"Judges={selection}: ScoreFunction {'may not' if judge in selection else 'may'} call {action}"

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 from functools import cache, lru_cache
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import boto3
-from pydantic import BaseModel
+from botocore.config import Config
+from pydantic import BaseModel, ValidationError, model_validator
 
 from loopgate.adapters.alerts import QueueAlerts
 from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.judges import BUDGET_SECONDS, CombinedJudge, ComprehendJudge, GuardrailJudge
 from loopgate.adapters.messaging import CustomerMessenger
 from loopgate.adapters.workflow import Workflow
 
@@ -37,6 +39,20 @@ class AlertSettings(BaseModel):
     queue_alerts_topic_arn: str
 
 
+class JudgeSettings(BaseModel):
+    """Which cloud judges score cases besides the deterministic ones: `local` means none."""
+
+    judges: Literal["local", "comprehend", "guardrail", "comprehend+guardrail"] = "local"
+    guardrail_id: str | None = None
+    guardrail_version: str | None = None
+
+    @model_validator(mode="after")
+    def _guardrail_named(self) -> JudgeSettings:
+        if "guardrail" in self.judges and not (self.guardrail_id and self.guardrail_version):
+            raise ValueError(f"JUDGES={self.judges} needs GUARDRAIL_ID and GUARDRAIL_VERSION")
+        return self
+
+
 Settings = TypeVar("Settings", bound=BaseModel)
 
 
@@ -47,7 +63,12 @@ def load_settings(model: type[Settings]) -> Settings:
     missing = [name.upper() for name, field in model.model_fields.items() if field.is_required() and name not in values]
     if missing:
         raise RuntimeError(f"environment variable(s) {', '.join(missing)} not set for this function")
-    return model.model_validate(values)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:  # name the variables, as a deploy's operator sets them
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']).upper() or model.__name__}: {e['msg']}"
+                             for e in exc.errors())
+        raise RuntimeError(f"environment variable(s) not valid for this function: {problems}") from None
 
 
 @lru_cache(maxsize=1)
@@ -71,3 +92,20 @@ def messenger() -> CustomerMessenger:
 @lru_cache(maxsize=1)
 def queue_alerts() -> QueueAlerts:
     return QueueAlerts(boto3.client("sns"), load_settings(AlertSettings).queue_alerts_topic_arn)
+
+
+# Each call gives up well inside the per-case budget; one retry (standard mode, with backoff) absorbs a blip.
+JUDGE_CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+
+
+@lru_cache(maxsize=1)
+def cloud_judge() -> CombinedJudge | None:
+    """The cloud judges JUDGES selects, within BUDGET_SECONDS per case; None keeps the deterministic ones alone."""
+    config = load_settings(JudgeSettings)
+    judges = []
+    if "comprehend" in config.judges:
+        judges.append(ComprehendJudge(boto3.client("comprehend", config=JUDGE_CLIENT_CONFIG)))
+    if "guardrail" in config.judges:
+        judges.append(GuardrailJudge(boto3.client("bedrock-runtime", config=JUDGE_CLIENT_CONFIG),
+                                     config.guardrail_id, config.guardrail_version))
+    return CombinedJudge(judges, BUDGET_SECONDS) if judges else None
