@@ -22,3 +22,11 @@ def body(name: str, **customer) -> dict:
         case["customer"]["phone"] = "+49151" + str(int(unique, 16) % 10**8).zfill(8)
     case["customer"].update(customer)
     return case
+
+
+# The AWS calls each cloud judge makes (adapters/judges.py), and the resource each is granted on in template.yaml.
+JUDGE_CALLS = {
+    "comprehend": [("comprehend:DetectDominantLanguage", "*"), ("comprehend:DetectSentiment", "*"),
+                   ("comprehend:DetectPiiEntities", "*")],
+    "guardrail": [("bedrock:ApplyGuardrail", ":guardrail/${GuardrailId}")],
+}

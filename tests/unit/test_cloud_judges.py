@@ -22,9 +22,9 @@ from loopgate.models import CaseRequest
 from loopgate.policy.signals import CloudFindings
 from loopgate.usecases.intake import receive_case
 from loopgate.usecases.scoring import score_case
+from tests.helpers import JUDGE_CALLS
 
 from ..helpers import body
-from .test_permissions import JUDGE_CALLS
 
 GUARDRAIL = {"guardrailIdentifier": "gr0abc123", "guardrailVersion": "3", "source": "OUTPUT"}
 CALM_EN = {"Languages": [{"LanguageCode": "en", "Score": 0.99}]}

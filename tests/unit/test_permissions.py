@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.helpers import JUDGE_CALLS
+
 from .sam import translated_template
 
 CASES, OVERRIDES, IDEMPOTENCY = "CasesTable", "OverridesTable", "IdempotencyTable"
@@ -33,11 +35,6 @@ NEEDS = {
 
 # The calls adapters/judges.py makes, per cloud judge (tests/unit/test_cloud_judges.py checks the adapters make
 # no others); the Score function's role allows them only when the Judges parameter selects that judge.
-JUDGE_CALLS = {
-    "comprehend": [("comprehend:DetectDominantLanguage", "*"), ("comprehend:DetectSentiment", "*"),
-                   ("comprehend:DetectPiiEntities", "*")],
-    "guardrail": [("bedrock:ApplyGuardrail", ":guardrail/${GuardrailId}")],
-}
 SELECTIONS = ["local", "comprehend", "guardrail", "comprehend+guardrail"]
 
 
