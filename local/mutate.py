@@ -37,17 +37,21 @@ VERDICT = {0: "survived", 1: "killed", 3: "killed", 36: "timeout", 24: "timeout"
 
 def parse_targets(specs: list[str]) -> tuple[list[str], list[str]]:
     """`policy/authority.py` or `adapters/dynamo.py::CaseStore.put_task` -> mutmut's file globs and name globs."""
-    files, names = [], []
+    files, names, whole = [], [], []
     for spec in specs:
         path, _, function = spec.partition("::")
         path = path.removeprefix(f"{PACKAGE}/")
-        files.append(f"src/{PACKAGE}/{path}")
+        if f"src/{PACKAGE}/{path}" not in files:
+            files.append(f"src/{PACKAGE}/{path}")
+        module = f"{PACKAGE}.{path.removesuffix('.py').replace('/', '.')}"
         if function:
-            module = f"{PACKAGE}.{path.removesuffix('.py').replace('/', '.')}"
             owner, _, name = function.rpartition(".")
             mangled = f"x\u01c1{owner}\u01c1{name}" if owner else f"x_{name}"
             names.append(f"{module}.{mangled}__mutmut_*")
-    return files, names
+        else:
+            whole.append(f"{module}.*")
+    # Name filters select mutants to run: once one function is named, whole files must be named too.
+    return files, names + whole if names else names
 
 
 def stage(files: list[str]) -> None:

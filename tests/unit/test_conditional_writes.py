@@ -2,7 +2,9 @@
 stale or second one is refused, as reviewers, customers and the workflow would notice it (a 409, a 410, one record).
 """
 import pytest
+from botocore.exceptions import ClientError
 
+from loopgate.adapters.dynamo import _if_condition_holds
 from loopgate.models import ReviewDecision, Reviewer
 from loopgate.usecases.links import link_hash
 from loopgate.usecases.reviews import decide, list_reviews
@@ -235,3 +237,19 @@ def test_an_event_at_a_given_time_is_appended_once_and_others_each_time(world, r
     assert [(e["summary"], e["at"], e["detail"]) for e in probes] == [("first", "2026-11-02T09:30:00Z", {"n": 1})]
     assert first["actor"] == "workflow"
     assert sorted(e["summary"] for e in events if e["type"] == "tick") == ["one", "two"]
+
+
+# ------------------------------------------------------------------ what counts as "another writer came first"
+@pytest.mark.parametrize("code, lost", [("ConditionalCheckFailedException", True),
+                                        ("TransactionCanceledException", True),
+                                        ("ProvisionedThroughputExceededException", False)])
+def test_only_a_failed_condition_reads_as_losing_the_race(code, lost):
+    def write(**_):
+        raise ClientError({"Error": {"Code": code, "Message": "no"}}, "UpdateItem")
+
+    if lost:
+        assert _if_condition_holds(write) is False
+    else:
+        with pytest.raises(ClientError):  # throttling is not an answer: the caller's retry policy handles it
+            _if_condition_holds(write)
+    assert _if_condition_holds(lambda **request: request) is True
