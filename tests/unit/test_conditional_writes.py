@@ -253,3 +253,47 @@ def test_only_a_failed_condition_reads_as_losing_the_race(code, lost):
         with pytest.raises(ClientError):  # throttling is not an answer: the caller's retry policy handles it
             _if_condition_holds(write)
     assert _if_condition_holds(lambda **request: request) is True
+
+
+# ------------------------------------------------------------------ leases on the decision paths
+def test_the_lease_holder_decides_and_the_decided_task_forgets_lease_and_token(world, review):
+    store, now = world.store, world.clock.epoch()
+    assert store.claim_task(review.task_id, "ana", now, now + LEASE)
+    assert store.decide_task(review.task_id, "ana", now + 1, {"action": "approve"})
+    task = store.get_task(review.task_id)
+    assert "closedAt" in task and not {"claimedBy", "leaseUntil", "taskToken"} & set(task)
+
+
+def test_another_reviewer_decides_only_after_the_lease_has_ended(world, review):
+    store, now = world.store, world.clock.epoch()
+    assert store.claim_task(review.task_id, "ana", now, now + LEASE)
+    assert not store.decide_task(review.task_id, "bob", now + LEASE, {"action": "approve"})
+    assert store.decide_task(review.task_id, "bob", now + LEASE + 1, {"action": "approve"})
+
+
+def test_first_approvals_respect_leases_and_keep_the_task_queued(world, four_eyes):
+    store, now, task_id = world.store, world.clock.epoch(), four_eyes.task_id
+    first = {"action": "approve", "by": "ana", "at": "2026-11-02T09:00:00Z"}
+    modified = {"action": "modify", "by": "carl", "at": "2026-11-02T09:05:00Z"}
+    assert store.claim_task(task_id, "carl", now, now + LEASE)
+    assert not store.record_first_approval(task_id, "ana", now + LEASE, first)
+    assert store.record_first_approval(task_id, "ana", now + LEASE + 1, first)
+    assert not {"claimedBy", "leaseUntil"} & set(store.get_task(task_id))
+    assert store.claim_task(task_id, "carl", now + LEASE + 1, now + 2 * LEASE)
+    assert store.record_first_approval(task_id, "carl", now + LEASE + 2, modified, replaces=first)  # own lease
+    assert store.claim_task(task_id, "dan", now + LEASE + 2, now + 2 * LEASE)
+    again = {**modified, "at": "2026-11-02T09:06:00Z"}
+    assert not store.record_first_approval(task_id, "carl", now + 2 * LEASE, again, replaces=modified)
+    assert store.record_first_approval(task_id, "carl", now + 2 * LEASE + 1, again, replaces=modified)
+    task = store.get_task(task_id)
+    assert task["taskToken"] == four_eyes.token and task_id in queue_ids(world, "senior")
+
+
+def test_a_second_approval_respects_a_lease_and_takes_the_task_out_of_the_queue(world, four_eyes):
+    store, now, task_id = world.store, world.clock.epoch(), four_eyes.task_id
+    first = {"action": "approve", "by": "ana", "at": "2026-11-02T09:00:00Z"}
+    assert store.record_first_approval(task_id, "ana", now, first)
+    assert store.claim_task(task_id, "dan", now, now + LEASE)
+    assert not store.decide_task(task_id, "bob", now + LEASE, {"action": "approve"}, second_approval_of=first)
+    assert store.decide_task(task_id, "bob", now + LEASE + 1, {"action": "approve"}, second_approval_of=first)
+    assert "taskToken" not in store.get_task(task_id) and queue_ids(world, "senior") == []
