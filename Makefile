@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint unit integration e2e bench eval openapi fuzz browser clean
+.PHONY: dev test lint unit integration e2e bench eval openapi fuzz mutate browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -53,6 +53,11 @@ openapi: $(STAMP)
 fuzz: $(STAMP)
 	$(PY) -m local.fuzz $(FUZZ_ARGS)
 
+## mutate: mutmut over policy/, usecases/ and adapters/dynamo.py with tests/unit; a table, then every survivor
+## (MODULES="policy/authority.py adapters/dynamo.py::CaseStore.answer_step" limits it). Not part of `make test`.
+mutate: $(STAMP)
+	$(PY) -m local.mutate $(MODULES)
+
 # Playwright drives Debian's chromium; its own browser download does not work on these machines.
 browser:
 	@command -v chromium >/dev/null || { \
@@ -61,4 +66,4 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mutmut mutants

@@ -1,9 +1,9 @@
 """Routing rules, table-driven: the first matching rule wins and says why in plain words."""
 import pytest
 
-from loopgate.policy.journeys import get_journey
-from loopgate.policy.routing import route_case
-from loopgate.policy.signals import CaseFacts, compute_signals
+from loopgate.policy.journeys import Condition, get_journey
+from loopgate.policy.routing import evaluate, route_case
+from loopgate.policy.signals import CaseFacts, Signal, compute_signals
 
 
 def route(journey: str, payload: dict, confidence: float = 0.9):
@@ -69,3 +69,37 @@ def refund_route(payload: dict, proposal_amount=None, confidence: float = 0.95):
 ])
 def test_refunds_route_on_the_amount_at_stake(payload, proposed, rule):
     assert refund_route(payload, proposed).rule == rule
+
+
+AMOUNT = {"amount": Signal("amount", 120, "the refund asked for is 120")}
+
+
+def test_a_value_that_cannot_be_compared_does_not_match():
+    """A missing amount (None) against a limit neither routes by the limit nor raises: the rule does not hold."""
+    for op in ("lt", "lte", "gt", "gte"):
+        condition = Condition.model_validate({"signal": "amount", "op": op, "value": 50})
+        assert evaluate(condition, {"amount": Signal("amount", None, "no amount")}, "r") == (False, [])
+
+
+def test_a_comparison_that_does_not_hold_gives_no_reason():
+    assert evaluate(Condition.model_validate({"signal": "amount", "op": "lt", "value": 50}), AMOUNT, "r") == (False, [])
+
+
+@pytest.mark.parametrize("shape", [
+    {"any": [{"signal": "amount", "op": "gt", "value": "$limit"}]},
+    {"not": {"signal": "amount", "op": "lte", "value": "$limit"}},
+    {"all": [{"signal": "amount", "op": "gt", "value": "$limit"}]},
+])
+def test_thresholds_reach_comparisons_inside_any_not_and_all(shape):
+    held, _ = evaluate(Condition.model_validate(shape), AMOUNT, "r", {"limit": 100})
+    assert held
+    held, _ = evaluate(Condition.model_validate(shape), AMOUNT, "r", {"limit": 120})
+    assert not held
+
+
+def test_when_no_rule_matches_the_journeys_safe_default_routes_and_says_so():
+    refund = get_journey("refund")
+    routing = route_case(refund.model_copy(update={"rules": []}), {})
+    assert (routing.rule, routing.decision, routing.queue) == ("default", refund.default, "reviewers")
+    assert [(r.rule, r.text) for r in routing.reasons] == [
+        ("default", "no rule of journey 'refund' matched; its safe default is 'human'")]
