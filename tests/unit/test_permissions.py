@@ -13,16 +13,17 @@ CASES, OVERRIDES, IDEMPOTENCY = "CasesTable", "OverridesTable", "IdempotencyTabl
 STATE_MACHINE = "${AWS::StackName}-case"  # by name: a !Ref would close a dependency loop through the API
 CASE_WRITER = [("dynamodb:GetItem", CASES), ("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES),
                ("dynamodb:Query", CASES)]
+PUBLISH = ("events:PutEvents", "LoopgateEventBus")  # CaseStatusChanged
 NEEDS = {
     "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
                                         ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
-                                        ("states:StartExecution", STATE_MACHINE)],
+                                        ("states:StartExecution", STATE_MACHINE), PUBLISH],
     "ScoreFunction": CASE_WRITER,
-    "RequestReviewFunction": CASE_WRITER,
+    "RequestReviewFunction": CASE_WRITER + [PUBLISH],
     "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
                                           ("states:SendTaskSuccess", STATE_MACHINE)],
     "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)],
-    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*")],
+    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*"), PUBLISH],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",

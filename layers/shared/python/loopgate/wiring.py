@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from loopgate.adapters.alerts import QueueAlerts
 from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.events import EventBus
 from loopgate.adapters.messaging import CustomerMessenger
 from loopgate.adapters.workflow import Workflow
 
@@ -31,6 +32,10 @@ class WorkflowSettings(BaseModel):
 class MessengerSettings(BaseModel):
     sender_email: str
     public_base_url: str
+
+
+class EventSettings(BaseModel):
+    event_bus_name: str
 
 
 class AlertSettings(BaseModel):
@@ -71,3 +76,8 @@ def messenger() -> CustomerMessenger:
 @lru_cache(maxsize=1)
 def queue_alerts() -> QueueAlerts:
     return QueueAlerts(boto3.client("sns"), load_settings(AlertSettings).queue_alerts_topic_arn)
+
+
+@lru_cache(maxsize=1)
+def event_bus() -> EventBus:
+    return EventBus(boto3.client("events"), load_settings(EventSettings).event_bus_name)
