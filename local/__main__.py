@@ -34,7 +34,7 @@ Customers
   open the link in a browser, or:  curl -s -X POST <link> -H 'Content-Type: application/json' \\
        -H 'Accept: application/json' -d '{{"response": "confirm"}}'
 
-Downstream events (CaseActionApproved):  curl -s {url}/_local/events
+Downstream events (CaseActionApproved, CaseStatusChanged):  curl -s {url}/_local/events
 Stop with Ctrl-C.
 """
 

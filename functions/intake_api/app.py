@@ -20,7 +20,15 @@ from loopgate.errors import InvalidInput
 from loopgate.models import CaseRequest
 from loopgate.usecases.intake import case_view, channel_key_of, receive_case
 from loopgate.web.http import json_response, resolver
-from loopgate.wiring import StoreSettings, WorkflowSettings, case_store, load_settings, workflow
+from loopgate.wiring import (
+    EventSettings,
+    StoreSettings,
+    WorkflowSettings,
+    case_store,
+    event_bus,
+    load_settings,
+    workflow,
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -31,7 +39,7 @@ idempotency = IdempotencyConfig(event_key_jmespath="idempotencyKey", payload_val
                                 expires_after_seconds=24 * 3600)
 
 
-class IntakeSettings(StoreSettings, WorkflowSettings):
+class IntakeSettings(StoreSettings, WorkflowSettings, EventSettings):
     idempotency_table: str
 
 
@@ -42,7 +50,7 @@ persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
 @idempotent_function(data_keyword_argument="intake", config=idempotency, persistence_store=persistence)
 def receive_once(intake: dict) -> dict:
     return receive_case(CaseRequest.model_validate(intake["request"]), case_store(), workflow(),
-                        intake["channelKey"])
+                        intake["channelKey"], event_bus())
 
 
 def _channel_key() -> str:
@@ -74,7 +82,7 @@ def post_case(request: CaseRequest):
         received = receive_once(intake={"idempotencyKey": f"{channel_key}:{key}", "channelKey": channel_key,
                                         "request": request.model_dump(mode="json")})
     else:
-        received = receive_case(request, case_store(), workflow(), channel_key)
+        received = receive_case(request, case_store(), workflow(), channel_key, event_bus())
     logger.info("case received", extra={"caseId": received["caseId"], "journey": request.journey})
     metrics.add_metric(name="CasesReceived", unit=MetricUnit.Count, value=1)
     return json_response(202, received)

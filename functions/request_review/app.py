@@ -6,14 +6,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import TokenTaskInput
 from loopgate.usecases.reviews import open_review
-from loopgate.wiring import StoreSettings, case_store, load_settings
+from loopgate.wiring import EventSettings, StoreSettings, case_store, event_bus, load_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class RequestReviewSettings(StoreSettings):
+class RequestReviewSettings(StoreSettings, EventSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -26,7 +26,7 @@ SETTINGS = load_settings(RequestReviewSettings)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     task = parse(event=event, model=TokenTaskInput)
     logger.append_keys(caseId=task.state.caseId)
-    opened = open_review(case_store(), task.state.model_dump(), task.taskToken)
+    opened = open_review(case_store(), task.state.model_dump(), task.taskToken, event_bus())
     logger.info("review task opened", extra={"taskId": opened["taskId"], "new": opened["created"]})
     metrics.add_metric(name="ReviewsRequested", unit=MetricUnit.Count, value=1)
     return opened

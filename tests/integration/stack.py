@@ -104,5 +104,7 @@ class Stack:
     def answer(self, link: str, body: dict) -> requests.Response:
         return requests.post(link, json=body, headers={"Accept": "application/json"}, timeout=10)
 
-    def downstream(self, case_id: str) -> list[dict]:
-        return [e for e in self.engine.downstream_events() if e["detail"].get("caseId") == case_id]
+    def downstream(self, case_id: str, detail_type: str = "CaseActionApproved") -> list[dict]:
+        """What the bus carried for the case: by default the action to execute, not its status changes."""
+        return [e for e in self.engine.downstream_events()
+                if e["detail"].get("caseId") == case_id and e["detail-type"] == detail_type]

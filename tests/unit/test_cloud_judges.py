@@ -191,7 +191,9 @@ def _case(world, draft: str | None = None, message: str = "Item never arrived.")
     request["payload"]["message"] = message
     if draft is not None:
         request["ai"]["draft"] = draft
-    return receive_case(CaseRequest.model_validate(request), world.store, world.workflow, "channel-key")["caseId"]
+    received = receive_case(CaseRequest.model_validate(request), world.store, world.workflow, "channel-key",
+                            world.events)
+    return received["caseId"]
 
 
 def _scored(world, case_id: str, judge) -> dict:

@@ -15,16 +15,17 @@ CASES, OVERRIDES, IDEMPOTENCY = "CasesTable", "OverridesTable", "IdempotencyTabl
 STATE_MACHINE = "${AWS::StackName}-case"  # by name: a !Ref would close a dependency loop through the API
 CASE_WRITER = [("dynamodb:GetItem", CASES), ("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES),
                ("dynamodb:Query", CASES)]
+PUBLISH = ("events:PutEvents", "LoopgateEventBus")  # CaseStatusChanged
 NEEDS = {
     "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
                                         ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
-                                        ("states:StartExecution", STATE_MACHINE)],
+                                        ("states:StartExecution", STATE_MACHINE), PUBLISH],
     "ScoreFunction": CASE_WRITER,  # plus the cloud judges' calls, when selected (JUDGE_CALLS)
-    "RequestReviewFunction": CASE_WRITER,
+    "RequestReviewFunction": CASE_WRITER + [PUBLISH],
     "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
                                           ("states:SendTaskSuccess", STATE_MACHINE)],
     "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)],
-    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*")],
+    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*"), PUBLISH],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
@@ -39,11 +40,14 @@ SELECTIONS = ["local", "comprehend", "guardrail", "comprehend+guardrail"]
 
 
 def _condition_values(template: dict, parameters: dict[str, str]) -> dict[str, bool]:
+    given = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+    given.update(parameters)
+
     def value(expr):
-        if isinstance(expr, str):
-            return expr
+        if isinstance(expr, (str, int)):
+            return str(expr)
         (key, arg), = expr.items()
-        return {"Ref": lambda: parameters[arg], "Fn::Equals": lambda: value(arg[0]) == value(arg[1]),
+        return {"Ref": lambda: given[arg], "Fn::Equals": lambda: value(arg[0]) == value(arg[1]),
                 "Fn::Or": lambda: any(value(a) for a in arg), "Fn::And": lambda: all(value(a) for a in arg),
                 "Fn::Not": lambda: not value(arg[0])}[key]()
     return {name: value(expr) for name, expr in template.get("Conditions", {}).items()}

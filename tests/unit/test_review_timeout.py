@@ -49,3 +49,13 @@ def test_after_the_timeout_the_senior_task_is_open_and_the_old_one_still_refused
     assert decide(world.store, world.workflow, sam, senior.task_id, ReviewDecision(action="approve"))["status"] \
         == "DECIDED"
     assert world.workflow.outcome(senior.token)["actor"]["id"] == "sam"
+
+
+def test_moving_to_the_senior_queue_announces_no_status_change(world, timed_out):
+    """The case waits for a reviewer before and after: subscribers hear of AWAITING_REVIEW once."""
+    _, after = timed_out
+    world.wait_for_review(after)
+    world.wait_for_review(after)  # another review request while one is open (a fallback)
+    case_id = after["caseId"]
+    assert [(e["from"], e["to"]) for e in world.events.published if e["caseId"] == case_id] == [
+        (None, "RECEIVED"), ("RECEIVED", "AWAITING_REVIEW")]

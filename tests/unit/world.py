@@ -17,6 +17,7 @@ from typing import Any
 
 from local.template import Template, load_template
 from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.events import status_changed_detail
 from loopgate.adapters.messaging import Delivery
 from loopgate.clock import iso
 from loopgate.errors import Conflict
@@ -153,30 +154,42 @@ class Review:
         return self.state["caseId"]
 
 
+class FakeEventBus:
+    """Keeps what was published, as the bus's subscribers would see it."""
+
+    def __init__(self):
+        self.published: list[dict[str, Any]] = []
+
+    def status_changed(self, case_id, journey, from_status, to, at) -> None:
+        self.published.append(status_changed_detail(case_id, journey, from_status, to, at))
+
+
 @dataclass
 class World:
     store: CaseStore
     clock: FakeClock
     workflow: FakeWorkflow
     messenger: FakeMessenger = field(default_factory=FakeMessenger)
+    events: FakeEventBus = field(default_factory=FakeEventBus)
 
     def new_case(self, request: dict[str, Any]) -> dict[str, Any]:
         """A channel posts a case and the score step plans it: the workflow's state after Score."""
-        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow, "channel-key")["caseId"]
+        case_id = receive_case(CaseRequest.model_validate(request), self.store, self.workflow, "channel-key",
+                               self.events)["caseId"]
         return score_case(self.store, case_id)
 
     def wait_for_review(self, state: dict[str, Any]) -> Review:
         """RequestReview: a token for the review wait, and the task that holds it."""
         plan = Plan.model_validate(state["plan"])
         token = self.workflow.wait(plan.limits.reviewSeconds)
-        task_id = open_review(self.store, state, token)["taskId"]
+        task_id = open_review(self.store, state, token, self.events)["taskId"]
         return Review(state, task_id, token)
 
     def wait_for_customer(self, state: dict[str, Any]) -> tuple[str, str]:
         """RequestCustomer: a token for the customer wait and the link the customer got."""
         plan = Plan.model_validate(state["plan"])
         token = self.workflow.wait(plan.limits.customerSeconds)
-        open_customer_step(self.store, self.messenger, state, token, PUBLIC_URL)
+        open_customer_step(self.store, self.messenger, state, token, PUBLIC_URL, self.events)
         return token, self.messenger.last_link_id()
 
     def record(self, state: dict[str, Any], outcome: dict[str, Any], recorded_at: str | None = None) -> dict:

@@ -93,3 +93,8 @@ class CloudJudge(Protocol):
     def judge(self, message: str, draft: str | None) -> CloudFindings:
         """What a cloud service finds in the customer's message and the AI's draft; raises when it cannot tell
         (error, throttling, past its latency budget): the case then goes to a person."""
+
+
+class EventBus(Protocol):
+    def status_changed(self, case_id: str, journey: str, from_status: str | None, to: str, at: str) -> None:
+        """Publishes CaseStatusChanged (`from_status` None for a new case); raises when the bus did not take it."""

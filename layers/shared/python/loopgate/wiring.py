@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 
 from loopgate.adapters.alerts import QueueAlerts
 from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.events import EventBus
 from loopgate.adapters.judges import BUDGET_SECONDS, CombinedJudge, ComprehendJudge, GuardrailJudge
 from loopgate.adapters.messaging import CustomerMessenger
 from loopgate.adapters.workflow import Workflow
@@ -33,6 +34,10 @@ class WorkflowSettings(BaseModel):
 class MessengerSettings(BaseModel):
     sender_email: str
     public_base_url: str
+
+
+class EventSettings(BaseModel):
+    event_bus_name: str
 
 
 class AlertSettings(BaseModel):
@@ -109,3 +114,8 @@ def cloud_judge() -> CombinedJudge | None:
         judges.append(GuardrailJudge(boto3.client("bedrock-runtime", config=JUDGE_CLIENT_CONFIG),
                                      config.guardrail_id, config.guardrail_version))
     return CombinedJudge(judges, BUDGET_SECONDS) if judges else None
+
+
+@lru_cache(maxsize=1)
+def event_bus() -> EventBus:
+    return EventBus(boto3.client("events"), load_settings(EventSettings).event_bus_name)

@@ -23,7 +23,7 @@ from loopgate.errors import (
 )
 from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
-from loopgate.ports import CaseStore, CustomerMessenger, Workflow
+from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
 
@@ -46,7 +46,7 @@ class TryAgain(Conflict):
 
 
 def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: dict[str, Any],
-                       task_token: str, public_base_url: str) -> dict[str, Any]:
+                       task_token: str, public_base_url: str, events: EventBus) -> dict[str, Any]:
     """Creates the step (or re-arms it for a reminder) and sends the customer a fresh single-use link."""
     plan = Plan.model_validate(state["plan"])
     case = store.get_case(state["caseId"])
@@ -90,6 +90,8 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
                        detail={"channel": delivery.channel, "attempts": delivery.attempts, "stepId": step_id})
     if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:  # the status last: who sees it sees the event
         store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
+        events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_CUSTOMER.value,
+                              now_iso())
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 
 

@@ -9,14 +9,15 @@ from loopgate.clock import iso, now_iso, parse_iso
 from loopgate.errors import NotFound
 from loopgate.models import CaseRequest, CaseStatus
 from loopgate.policy.journeys import get_journey
-from loopgate.ports import CaseStore, Workflow
+from loopgate.ports import CaseStore, EventBus, Workflow
 
 
 def new_case_id() -> str:
     return f"case-{uuid.uuid4().hex}"
 
 
-def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow, channel_key: str) -> dict[str, Any]:
+def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow, channel_key: str,
+                 events: EventBus) -> dict[str, Any]:
     """Stores the case as RECEIVED and starts its workflow; the execution is named after the case.
 
     `channel_key` identifies the API key that posted it: the case is that key's to read.
@@ -35,6 +36,8 @@ def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow, cha
     store.append_event(case_id, "received", f"Case received from channel '{request.channel}'",
                        actor=f"channel:{request.channel}")
     try:
+        # Before the start: the workflow's own status events must not overtake RECEIVED.
+        events.status_changed(case_id, journey.name, None, CaseStatus.RECEIVED.value, case["createdAt"])
         workflow.start(case_id, journey.name)
     except Exception:
         # The channel gets an error and sends again; no case may stay RECEIVED with nobody working on it.

@@ -15,7 +15,7 @@ from loopgate.policy.edits import edit_findings
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
-from loopgate.ports import CaseStore, Workflow
+from loopgate.ports import CaseStore, EventBus, Workflow
 from loopgate.usecases.deadlines import WARN_SHARE
 from loopgate.usecases.paging import decode_cursor, encode_cursor
 
@@ -51,7 +51,7 @@ def task_id_for(task_token: str) -> str:
 
 
 # ---------------------------------------------------------------- opened by the workflow
-def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dict[str, Any]:
+def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events: EventBus) -> dict[str, Any]:
     """Stores a review task holding the token; a retried call with the same token opens nothing new."""
     plan = Plan.model_validate(state["plan"])
     case = store.get_case(state["caseId"])
@@ -83,6 +83,9 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str) -> dic
                            detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]},
                            at=task["createdAt"])
         store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
+        if case["status"] != CaseStatus.AWAITING_REVIEW.value:  # a move to another queue changes no status
+            events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_REVIEW.value,
+                                  task["createdAt"])
     return {"taskId": task_id, "created": created}
 
 
