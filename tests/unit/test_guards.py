@@ -44,6 +44,8 @@ def test_a_legal_threat_on_a_small_refund_reaches_a_legal_reviewer():
     assert threat.decision.route == "human" and "legal-on-irreversible" in threat.guards
     assert threat.decision.capability == "legal" and threat.queue == capability_queue("legal")
     assert threat.decision.authority == "refund", "the rule's authority still holds"
+    assert any(r.text.startswith("without the guard, rule 'small-confident-refund' would have decided: a small")
+               for r in threat.reasons), "the overruled rule does not read as if the refund were paid"
 
 
 def test_low_confidence_goes_to_a_reviewer_even_where_the_journey_has_no_rule_for_it():

@@ -83,7 +83,11 @@ def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
     })
     queue = capability_queue(capability) if capability else routing.queue
     reasons = [r for guard, why in held for r in [Reason(rule=f"guard:{guard.name}", text=guard.explain), *why]]
-    return Routing(routing.rule, raised, queue, reasons + routing.reasons + relaxed,
+    # The rule's own words come after, saying they were overruled: "paid automatically" must not read as done.
+    lead, *rest = routing.reasons
+    overruled = lead.model_copy(update={"text": f"without the guard, rule '{routing.rule}' would have decided: "
+                                                f"{lead.text[:1].lower()}{lead.text[1:]}"})
+    return Routing(routing.rule, raised, queue, reasons + [overruled, *rest] + relaxed,
                    guards=tuple(g.name for g, _ in held))
 
 
