@@ -88,8 +88,12 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     store.append_event(case["caseId"], "customer_reminded" if reminder else "customer_asked",
                        f"{what} the customer to {kind} by {delivery.channel}",
                        detail={"channel": delivery.channel, "attempts": delivery.attempts, "stepId": step_id})
-    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:  # the status last: who sees it sees the event
-        store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value})
+    waiting = {"who": "customer", "stepId": step_id}
+    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value or (case.get("waitingFor") or {}).get("stepId") != step_id:
+        # The status last: who sees it sees the event. A reminder re-arms the same step: nothing to write; a new
+        # step (the customer provided, the case was scored again, they are asked again) is waited for from now.
+        store.update_case(case, {"status": CaseStatus.AWAITING_CUSTOMER.value, "waitingFor": waiting})
+    if case["status"] != CaseStatus.AWAITING_CUSTOMER.value:
         events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_CUSTOMER.value,
                               now_iso())
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}

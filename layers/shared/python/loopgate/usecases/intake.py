@@ -5,7 +5,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from loopgate.clock import iso, now_iso, parse_iso
+from loopgate.clock import iso, iso_from_epoch, now_iso, parse_iso
 from loopgate.errors import NotFound
 from loopgate.models import CaseRequest, CaseStatus
 from loopgate.policy.journeys import get_journey
@@ -55,6 +55,34 @@ def _role(actor: str | None) -> str | None:
     return actor.split(":", 1)[0] if actor else actor
 
 
+def waiting_for(store: CaseStore, case: dict[str, Any]) -> dict[str, Any] | None:
+    """Whom the case waits for and until when, or None while nobody is (the workflow works, or it is closed).
+
+    The case names the open task or step (written with its status); one GetItem on that key reads it as it is
+    now: a reminder moves a step's deadline, a decision or an answer ends the wait before the status moves on.
+    """
+    pointer = case.get("waitingFor") or {}
+    if pointer.get("who") == "reviewer" and case["status"] == CaseStatus.AWAITING_REVIEW.value:
+        task = store.get_task(pointer["taskId"])
+        if task["status"] != "OPEN":
+            return None
+        return {"who": "reviewer", "queue": task["queue"], "since": task["createdAt"], "due": task["dueAt"]}
+    if pointer.get("who") == "customer" and case["status"] == CaseStatus.AWAITING_CUSTOMER.value:
+        step = store.get_step(case["caseId"], pointer["stepId"])
+        if step.get("answeredAt") or step.get("closedAt"):
+            return None
+        # The workflow waits exactly as long as the step's links stay valid (a reminder extends both).
+        until = iso_from_epoch(step["validUntil"])
+        return {"who": "customer", "since": iso(parse_iso(step["createdAt"])), "due": until,
+                "linkExpiresAt": until}
+    return None
+
+
+def _override_actor(kind: str) -> str:
+    """The role that departed from the proposal: a customer's correction, else a reviewer (or an auditor)."""
+    return "customer" if kind.startswith("customer") else "reviewer"
+
+
 def case_view(store: CaseStore, case_id: str, channel_key: str) -> dict[str, Any]:
     """A case as the channel that posted it sees it (any other key: not found); people appear as their roles."""
     case = store.get_case(case_id)
@@ -65,6 +93,7 @@ def case_view(store: CaseStore, case_id: str, channel_key: str) -> dict[str, Any
         "caseId": case["caseId"], "journey": case["journey"], "channel": case["channel"],
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
         "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
+        "aiProposal": case["ai"]["proposal"], "waitingFor": waiting_for(store, case),
         "createdAt": case["createdAt"], "updatedAt": iso(parse_iso(case.get("updatedAt", case["createdAt"]))),
         "effort": {"messages": 0, "reminders": 0, "interactions": 0, **case.get("effort", {}),
                    "repeatContacts": case.get("signals", {}).get("repeat_contacts", {}).get("value", 0)},
@@ -74,7 +103,8 @@ def case_view(store: CaseStore, case_id: str, channel_key: str) -> dict[str, Any
                      for e in sorted(events, key=lambda e: parse_iso(e["at"]))],
         "timelineTruncated": more,
         "overrides": [
-            {k: o.get(k) for k in ("overrideId", "kind", "at", "decision", "diff", "reason", "comment")}
+            {**{k: o.get(k) for k in ("overrideId", "kind", "at", "decision", "diff", "reason", "comment")},
+             "actor": _override_actor(o["kind"])}
             for o in store.overrides_for_case(case_id)],
     }
 

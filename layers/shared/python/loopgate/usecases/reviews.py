@@ -82,7 +82,9 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
                            f"Waiting for a reviewer in queue '{plan.queue}'{why}",
                            detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]},
                            at=task["createdAt"])
-        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id})
+        # Where the channel's view finds whom the case waits for, with one GetItem on the task's key.
+        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id,
+                                 "waitingFor": {"who": "reviewer", "taskId": task_id}})
         if case["status"] != CaseStatus.AWAITING_REVIEW.value:  # a move to another queue changes no status
             events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_REVIEW.value,
                                   task["createdAt"])

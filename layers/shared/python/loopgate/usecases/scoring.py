@@ -14,6 +14,26 @@ from loopgate.ports import CaseStore, CloudJudge
 REPEAT_WINDOW_DAYS = 30
 
 
+# What the customer is asked to do, as the channel's readers say it.
+_CUSTOMER_DOES = {"confirm": "confirms", "choose": "chooses an option", "provide": "provides what is missing",
+                  "correct": "checks and corrects the details"}
+
+
+def _words(name: str) -> str:
+    return name.replace("-", " ").replace("_", " ")
+
+
+def routing_summary(route: str, ask: str | None, rule: str, guards: tuple[str, ...] = ()) -> str:
+    """The routing in plain words for the timeline, which channels show to people (no internal route names)."""
+    customer = f"the customer {_CUSTOMER_DOES.get(ask or 'confirm', 'answers')}"
+    who = {"auto": "Handled automatically", "human": "A reviewer decides",
+           "customer": customer[:1].upper() + customer[1:],
+           "human_then_customer": f"A reviewer looks first, then {customer}"}[route]
+    why = [f"guard: {_words(g)}" for g in guards]
+    why.append("no rule matched: the journey's safe default" if rule == "default" else f"rule: {_words(rule)}")
+    return f"{who} ({'; '.join(why)})"
+
+
 def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = None) -> dict[str, Any]:
     case = store.get_case(case_id)
     journey = get_journey(case["journey"])
@@ -34,7 +54,9 @@ def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = 
         "route": routing.decision.route, "rule": routing.rule, "guards": list(routing.guards), "reasons": reasons,
         "signals": {name: {"value": s.value, "explanation": s.explanation} for name, s in signals.items()},
     })
-    store.append_event(case_id, "scored", f"Routed '{routing.decision.route}' by rule '{routing.rule}'",
+    store.append_event(case_id, "scored", routing_summary(routing.decision.route,
+                                                          routing.decision.ask or journey.customerStep.kind,
+                                                          routing.rule, routing.guards),
                        detail={"route": routing.decision.route, "rule": routing.rule,
                                "reasons": [r["text"] for r in reasons]})
     plan = first_plan(journey, routing, case)
