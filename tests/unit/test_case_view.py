@@ -8,7 +8,7 @@ from loopgate.models import CustomerAnswer, Plan, ReviewDecision, Reviewer
 from loopgate.usecases.customer_steps import answer
 from loopgate.usecases.intake import case_view
 from loopgate.usecases.reviews import claim, decide
-from loopgate.usecases.scoring import routing_summary
+from loopgate.usecases.scoring import routing_summary, score_case
 from tests.helpers import load_event
 from tests.unit.world import START
 
@@ -121,3 +121,17 @@ def test_a_reviewer_appears_only_as_a_reviewer(world):
     assert "ana" not in json.dumps(seen)
     assert "reviewer" in {e["actor"] for case in seen for e in case["timeline"]}
     assert [o["actor"] for o in seen[0]["overrides"]] == ["reviewer"]
+
+
+def test_asked_again_after_providing_the_customer_is_waited_for_on_the_new_request(world):
+    """The status stays AWAITING_CUSTOMER from one step to the next; the view follows the newer step."""
+    state = world.new_case(load_event("complaint_missing_order.json"))
+    token, link_id = world.wait_for_customer(state)
+    answer(world.store, world.workflow, link_id, CustomerAnswer(response="provide", fields={"orderNumber": "O-1234"}))
+    world.record(state, world.workflow.outcome(token))
+    world.clock.advance(60)
+    again = score_case(world.store, state["caseId"])
+    world.wait_for_customer(again)
+    until = iso(world.clock.now() + timedelta(seconds=limits(again).customerSeconds))
+    assert view(world, state["caseId"])["waitingFor"] == {
+        "who": "customer", "since": iso(world.clock.now()), "due": until, "linkExpiresAt": until}
