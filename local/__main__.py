@@ -30,7 +30,7 @@ Reviewers (a dev token stands in for Cognito)
        -H 'Content-Type: application/json' -d '{{"action": "approve"}}'
 
 Customers
-  curl -s {url}/_local/outbox          # emails and SMS sent, newest last, with their links
+  curl -s {url}/_local/outbox          # emails and SMS sent, newest last, each with its caseId and links
   open the link in a browser, or:  curl -s -X POST <link> -H 'Content-Type: application/json' \\
        -H 'Accept: application/json' -d '{{"response": "confirm"}}'
 

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -49,6 +50,10 @@ class LocalContext:
         return max(0, int((self.deadline - time.time()) * 1000))
 
 
+_LINK_ID = re.compile(r"/c/([A-Za-z0-9_-]+)")
+_CASE_ID = re.compile(r"\bcase-[0-9a-f]{32}\b")
+
+
 @dataclass
 class OutboxItem:
     channel: str  # email | sms | topic
@@ -56,6 +61,7 @@ class OutboxItem:
     subject: str | None
     body: str
     at: float
+    case_id: str | None = None  # whose message it is: the case its link leads to, or the case it names
 
 
 class LocalEngine:
@@ -81,6 +87,7 @@ class LocalEngine:
         self.functions: dict[str, Function] = self.template.functions()
         self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
         self.outbox: list[OutboxItem] = []
+        self._links_client = None
         self._modules: dict[str, ModuleType] = {}
         self._import_lock = threading.Lock()
         # On AWS each invocation has a process to itself; here all handlers share one, and Powertools keeps
@@ -268,7 +275,7 @@ class LocalEngine:
         def send_email(backend, source, subject, body, destinations):
             message = original_email(backend, source, subject, body, destinations)
             for address in [a for group in destinations.values() for a in group]:
-                engine.outbox.append(OutboxItem("email", address, subject, body, time.time()))
+                engine.outbox.append(OutboxItem("email", address, subject, body, time.time(), engine.case_of(body)))
             return message
 
         original_publish = SNSBackend.publish
@@ -276,7 +283,8 @@ class LocalEngine:
         def publish(backend, message, arn, phone_number=None, subject=None, **kwargs):
             message_id = original_publish(backend, message, arn, phone_number=phone_number, subject=subject, **kwargs)
             channel, recipient = ("sms", phone_number) if phone_number else ("topic", arn)
-            engine.outbox.append(OutboxItem(channel, recipient, subject, message, time.time()))
+            engine.outbox.append(OutboxItem(channel, recipient, subject, message, time.time(),
+                                            engine.case_of(message)))
             return message_id
 
         replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
@@ -285,6 +293,28 @@ class LocalEngine:
         for owner, name, replacement in replacements:
             self._patches.append((owner, name, getattr(owner, name)))
             setattr(owner, name, replacement)
+
+    def case_of(self, message: str) -> str | None:
+        """The case a message belongs to, found when it is sent (a link record expires, the outbox stays).
+
+        A customer message carries a link: its id hashes to the link record, which names the case. Alerts name
+        the case in their text.
+        """
+        from loopgate.adapters.dynamo import link_key
+        from loopgate.usecases.links import link_hash
+
+        link = _LINK_ID.search(message)
+        if link:
+            if self._links_client is None:  # made once: a client costs more than the GetItem it makes
+                self._links_client = self.client("dynamodb")
+            item = self._links_client.get_item(
+                TableName=self.template.physical["CasesTable"]["Ref"],
+                Key={k: {"S": v} for k, v in link_key(link_hash(link.group(1))).items()},
+                ProjectionExpression="caseId").get("Item")
+            if item:
+                return item["caseId"]["S"]
+        named = _CASE_ID.search(message)
+        return named.group(0) if named else None
 
     def _start_schedules(self) -> None:
         """EventBridge schedules of the template, run on scaled time in daemon threads."""

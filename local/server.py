@@ -43,7 +43,8 @@ def outbox_items(engine: LocalEngine) -> list[dict]:
             parser = _Text()
             parser.feed(message.body)
             text, links = " ".join(p.strip() for p in parser.parts if p.strip()), parser.links
-        items.append({"channel": message.channel, "recipient": message.recipient, "subject": message.subject,
+        items.append({"caseId": message.case_id, "channel": message.channel, "recipient": message.recipient,
+                      "subject": message.subject,
                       "body": text, "links": links, "at": message.at})
     return items
 

@@ -58,6 +58,7 @@ def test_a_review_left_alone_escalates_then_alerts_a_supervisor(stack, time_scal
     assert len(warnings) == 1 and "due soon" in warnings[0]["subject"]
     alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
     assert alerts, "the supervisor topic was not alerted"
+    assert {m["caseId"] for m in alerts + warnings} == {case_id}  # the local outbox says whose case each alert is
 
     latest = stack.task_for(supervisor, case_id)
     assert stack.decide(supervisor, latest["taskId"], {"action": "reject", "reason": "fraud"}).ok
