@@ -42,6 +42,9 @@ def test_the_walkthrough_runs_twice_on_a_stack_with_other_cases(stack):
         assert case["proposal"]["monthlyPrice"] == 34.9  # the walkthrough's reviewer's edit, on its own case
         assert [o["reason"] for o in case["overrides"]] == ["loyalty discount applies"]
         assert case["waitingFor"] is None
+        internal = [e["summary"] for e in case["timeline"]
+                    if re.search(r"CaseActionApproved|human_then_customer|Routed '", e["summary"] or "")]
+        assert internal == [], "the channel reads summaries in plain words"
     # Each run's customer got one link, and the outbox says whose case it was.
     sent = [m for m in stack.outbox() if m["caseId"] in (first, second) and m["links"]]
     assert sorted(m["caseId"] for m in sent) == sorted([first, second])
