@@ -149,8 +149,8 @@ def post_cases(run: Run, count: int, rng: random.Random) -> None:
         n, name, body, behaviour = item
         key = f"chaos-{run.seed}-{n}"
         for _ in range(5):  # a channel retries a failed post with the same key, as the contract allows
-            response = run.call("POST", f"{run.url}/cases", {"op": "post", "key": key, "customerId": body["customer"]["id"]},
-                                json=body, headers={**KEY, "Idempotency-Key": key})
+            what = {"op": "post", "key": key, "customerId": body["customer"]["id"]}
+            response = run.call("POST", f"{run.url}/cases", what, json=body, headers={**KEY, "Idempotency-Key": key})
             if response is not None and response.status_code == 202:
                 with run.lock:
                     run.cases[response.json()["caseId"]] = {"sample": name, "behaviour": behaviour,
@@ -387,7 +387,8 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
         real_5xx = [f for f in run.five_xx if f["op"] != "reuse-accepted"]
         for c in lost + stuck:
             say(f"  {'stuck' if c in stuck else 'lost'} {c}: {views[c]['status']} "
-                f"{[e['type'] for e in views[c]['timeline']][-6:]}")
+                f"{[e['type'] for e in views[c]['timeline']][-6:]}; execution "
+                f"{engine.execution(c)['status']}, last states {last_states(engine, c)}")
         for c in doubles:
             say(f"  double execution {c}: {executed[c]} CaseActionApproved")
         for p in problems[:20]:
@@ -407,6 +408,12 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
                 setattr(owner, name, original)
         server.stop()
         engine.stop()
+
+
+def last_states(engine: LocalEngine, case_id: str) -> list[str]:
+    """Where the workflow of a case stopped, to reproduce what the run found."""
+    events = engine.history(case_id)
+    return [e.get("stateEnteredEventDetails", {}).get("name") or e["type"] for e in events][-6:]
 
 
 def main() -> None:
