@@ -1,0 +1,436 @@
+"""Chaos: cases of every journey through the local engine under faults, then the promises checked.
+
+    make chaos                                  # 1,000 cases, faults at 5 %
+    .venv/bin/python -m bench.chaos --cases 100 --seed 7 --fault-rate 0.02
+
+Reviewers (some racing each other on a task, some deciding after the deadline) and customers (answering, never
+answering, asking for a person, reusing a used link) act over real HTTP, while faults are injected at
+--fault-rate into every workflow Lambda step, DynamoDB (throttling), SES, SNS and the event bus. Faults live here
+(dev only), never in the domain. When the cases have settled, faults are switched off and the invariants
+checked: every case COMPLETED, REJECTED or with a person; none stuck in RECEIVED or EXECUTING; CaseActionApproved
+at most once per case; each override logged once; no 5xx for a request that took effect; every timeline
+consistent with its status. The last line is the summary; the exit status is 1 when an invariant fails.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import copy
+import json
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from local.apigateway import ApiGateway
+from local.engine import LocalEngine
+from local.server import LocalServer
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = {"x-api-key": "local-dev-key"}
+SAMPLES = sorted(p.name for p in (ROOT / "events").glob("*.json"))
+ALL_GROUPS = ["reviewers", "senior", "supervisors", "fraud", "legal", "care"]
+SETTLED = {"COMPLETED", "REJECTED", "AWAITING_REVIEW"}
+FINAL = {"COMPLETED", "REJECTED"}
+
+
+class Faults:
+    """Seeded coin flips per call site; counts what was injected. Off until `enabled` is set."""
+
+    def __init__(self, rate: float, seed: int):
+        self.rate, self.enabled = rate, False
+        self._rng, self._lock = random.Random(seed), threading.Lock()
+        self.injected: collections.Counter[str] = collections.Counter()
+
+    def hit(self, kind: str) -> bool:
+        with self._lock:
+            if not self.enabled or self._rng.random() >= self.rate:
+                return False
+            self.injected[kind] += 1
+            return True
+
+    def install(self, engine: LocalEngine) -> list[tuple[Any, str, Any]]:
+        """Wraps the engine's dispatch and moto's backends; returns what to restore."""
+        from moto.dynamodb.exceptions import DynamodbException
+        from moto.events.models import EventsBackend
+        from moto.ses.exceptions import MessageRejectedError
+        from moto.ses.models import SESBackend
+        from moto.sns.exceptions import InternalError
+        from moto.sns.models import SNSBackend
+
+        faults, patches = self, []
+        steps = {k for k, f in engine.functions.items() if not f.routes}
+
+        def patch(owner: Any, name: str, make: Any) -> None:
+            original = getattr(owner, name)
+            patches.append((owner, name, original))
+            setattr(owner, name, make(original))
+
+        def lambda_step(original):
+            def invoke(logical_id, event):
+                if logical_id in steps and faults.hit(f"lambda:{logical_id}"):
+                    raise RuntimeError(f"chaos: injected failure in {logical_id}")
+                return original(logical_id, event)
+            return invoke
+
+        def throttled(original):
+            def call(*args, **kwargs):
+                if faults.hit("dynamodb:throttle"):
+                    error = DynamodbException("ProvisionedThroughputExceededException",
+                                              "chaos: the level of configured provisioned throughput was exceeded")
+                    raise error
+                return original(*args, **kwargs)
+            return call
+
+        def failing(kind: str, error: Any):
+            def make(original):
+                def call(*args, **kwargs):
+                    if faults.hit(kind):
+                        raise error()
+                    return original(*args, **kwargs)
+                return call
+            return make
+
+        engine.invoke = lambda_step(engine.invoke)  # instance attribute: moto's dispatch calls engine.invoke
+        patches.append((engine, "invoke", None))
+        from moto.dynamodb.models import DynamoDBBackend
+        for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query"):
+            patch(DynamoDBBackend, name, throttled)
+        patch(SESBackend, "send_email", failing("ses", lambda: MessageRejectedError("chaos: rejected")))
+        patch(SNSBackend, "publish", failing("sns", lambda: InternalError("chaos: internal error")))
+        patch(EventsBackend, "put_events", failing("events", lambda: InternalError("chaos: bus unavailable")))
+        return patches
+
+
+@dataclass
+class Run:
+    url: str
+    seed: int
+    cases: dict[str, dict] = field(default_factory=dict)  # caseId -> {"sample", "customer" behaviour}
+    five_xx: list[dict] = field(default_factory=list)  # what answered 5xx, to check whether it took effect
+    statuses: collections.Counter[str] = field(default_factory=collections.Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def call(self, method: str, url: str, what: dict, **kwargs) -> requests.Response | None:
+        try:
+            response = requests.request(method, url, timeout=30, **kwargs)
+        except requests.RequestException:
+            return None
+        with self.lock:
+            self.statuses[response.status_code // 100 * 100] += 1
+            if response.status_code >= 500:
+                self.five_xx.append({**what, "status": response.status_code, "body": response.text[:300]})
+        return response
+
+
+def token(url: str, sub: str, groups: list[str]) -> dict[str, str]:
+    got = requests.post(f"{url}/_local/token", json={"sub": sub, "groups": groups}, timeout=10).json()["token"]
+    return {"Authorization": f"Bearer {got}"}
+
+
+def post_cases(run: Run, count: int, rng: random.Random) -> None:
+    bodies = []
+    for n in range(count):
+        name = SAMPLES[n % len(SAMPLES)]
+        body = copy.deepcopy(json.loads((ROOT / "events" / name).read_text()))
+        body["customer"].update({"id": f"chaos-{run.seed}-{n}", "email": f"chaos-{run.seed}-{n}@example.com"})
+        if "phone" in body["customer"]:
+            body["customer"]["phone"] = f"+4915{run.seed % 1000:03d}{n:06d}"
+        behaviour = rng.choices(["answer", "never", "human", "reuse"], weights=[60, 15, 10, 15])[0]
+        bodies.append((n, name, body, behaviour))
+
+    def one(item):
+        n, name, body, behaviour = item
+        key = f"chaos-{run.seed}-{n}"
+        for _ in range(5):  # a channel retries a failed post with the same key, as the contract allows
+            what = {"op": "post", "key": key, "customerId": body["customer"]["id"]}
+            response = run.call("POST", f"{run.url}/cases", what, json=body, headers={**KEY, "Idempotency-Key": key})
+            if response is not None and response.status_code == 202:
+                with run.lock:
+                    run.cases[response.json()["caseId"]] = {"sample": name, "behaviour": behaviour,
+                                                            "customer": body["customer"]}
+                return
+            time.sleep(0.05)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, bodies))
+
+
+def reviewer(run: Run, stop: threading.Event, n: int, rng: random.Random, pool: ThreadPoolExecutor) -> None:
+    auth = token(run.url, f"chaos-reviewer-{n}", ALL_GROUPS)
+    rival = token(run.url, f"chaos-rival-{n}", ALL_GROUPS)
+    while not stop.is_set():
+        listed = run.call("GET", f"{run.url}/reviews?limit=50", {"op": "list"}, headers=auth)
+        items = listed.json()["items"] if listed is not None and listed.ok else []
+        if not items:
+            stop.wait(0.1)
+            continue
+        task = rng.choice(items)
+        roll = rng.random()
+        action = rng.choices(["approve", "modify", "reject", "escalate"], weights=[60, 10, 20, 10])[0]
+        decision = decision_for(run, auth, task, action)
+        if decision is None:
+            continue
+        url = f"{run.url}/reviews/{task['taskId']}"
+        what = {"op": "decide", "taskId": task["taskId"], "caseId": task["caseId"]}
+        if roll < 0.15:  # two reviewers decide the same task at once
+            pool.submit(run.call, "POST", f"{url}/decision", what, json=decision, headers=rival)
+        elif roll < 0.25:  # a slow reviewer, often after the deadline
+            stop.wait(rng.uniform(0.2, 1.5))
+        elif roll < 0.5:
+            run.call("POST", f"{url}/claim", {**what, "op": "claim"}, headers=auth)
+        run.call("POST", f"{url}/decision", what, json=decision, headers=auth)
+
+
+def decision_for(run: Run, auth: dict, task: dict, action: str) -> dict | None:
+    if action == "approve":
+        return {"action": "approve"}
+    if action == "escalate":
+        return {"action": "escalate", "reason": "chaos: a second opinion"}
+    detail = run.call("GET", f"{run.url}/reviews/{task['taskId']}", {"op": "view"}, headers=auth)
+    if detail is None or not detail.ok:
+        return None
+    view = detail.json()
+    if action == "reject":
+        codes = view.get("rejectReasons") or view.get("rejectReasonCodes") or []
+        code = codes[0]["code"] if codes and isinstance(codes[0], dict) else (codes[0] if codes else None)
+        return {"action": "reject", "reason": code} if code else {"action": "approve"}
+    proposal = view.get("proposal") or {}
+    return {"action": "modify", "reason": "chaos: adjusted", "proposal": proposal,
+            **({"proposalVersion": view["proposalVersion"]} if "proposalVersion" in view else {})}
+
+
+def customers(run: Run, stop: threading.Event, rng: random.Random) -> None:
+    seen: set[str] = set()
+    used: list[str] = []
+    by_recipient = {}
+    while not stop.is_set():
+        with run.lock:
+            for case in run.cases.values():
+                by_recipient[case["customer"]["email"]] = case
+                if case["customer"].get("phone"):
+                    by_recipient[case["customer"]["phone"]] = case
+        outbox = run.call("GET", f"{run.url}/_local/outbox", {"op": "outbox"})
+        fresh = [(m["recipient"], link) for m in (outbox.json()["items"] if outbox is not None and outbox.ok else [])
+                 for link in m.get("links", []) if link not in seen]
+        if not fresh:
+            stop.wait(0.1)
+            continue
+        for recipient, link in fresh:
+            seen.add(link)
+            case = by_recipient.get(recipient)
+            behaviour = case["behaviour"] if case else "answer"
+            if behaviour == "never":
+                continue
+            what = {"op": "answer", "link": link}
+            if behaviour == "human":
+                run.call("POST", link, what, json={"response": "human"}, headers={"Accept": "application/json"})
+                continue
+            view = run.call("GET", link, {"op": "page"}, headers={"Accept": "application/json"})
+            if view is None or not view.ok:
+                continue
+            answer = answer_for(view.json())
+            run.call("POST", link, what, json=answer, headers={"Accept": "application/json"})
+            used.append(link)
+            if behaviour == "reuse" and used:
+                again = run.call("POST", rng.choice(used), {"op": "reuse"}, json=answer,
+                                 headers={"Accept": "application/json"})
+                if again is not None and again.status_code == 200:
+                    with run.lock:
+                        run.five_xx.append({"op": "reuse-accepted", "link": "(redacted)", "status": 200})
+
+
+def answer_for(view: dict) -> dict:
+    kind = view.get("kind")
+    if kind == "choose" and view.get("options"):
+        return {"response": "choose", "option": view["options"][0]["id"]}
+    if kind == "provide":
+        fields = {f["name"]: "chaos-1" for f in view.get("fields", []) if isinstance(f, dict) and "name" in f}
+        return {"response": "provide", "fields": fields}
+    return {"response": "confirm"}
+
+
+def settle(run: Run, timeout: float) -> dict[str, dict]:
+    """Polls every case until each is final or with a reviewer, or until the time runs out."""
+    deadline, views = time.time() + timeout, {}
+    pending = set(run.cases)
+    while pending and time.time() < deadline:
+        for case_id in list(pending):
+            got = requests.get(f"{run.url}/cases/{case_id}", headers=KEY, timeout=30)
+            if got.ok:
+                views[case_id] = got.json()
+                if views[case_id]["status"] in SETTLED:
+                    pending.discard(case_id)
+        if pending:
+            time.sleep(0.2)
+    for case_id in pending:
+        views[case_id] = requests.get(f"{run.url}/cases/{case_id}", headers=KEY, timeout=30).json()
+    return views
+
+
+def open_tasks(url: str) -> set[str]:
+    auth, found, cursor = token(url, "chaos-auditor", ALL_GROUPS), set(), None
+    while True:
+        page = requests.get(f"{url}/reviews", params={"limit": 100, **({"cursor": cursor} if cursor else {})},
+                            headers=auth, timeout=30).json()
+        found |= {t["caseId"] for t in page["items"]}
+        cursor = page.get("nextCursor")
+        if not cursor:
+            return found
+
+
+def overrides(url: str, journeys: set[str]) -> list[dict]:
+    """The whole override log, journey by journey (a lead reads it by journey or by reviewer)."""
+    auth, items = token(url, "chaos-lead", ["leads"]), []
+    for journey in sorted(journeys):
+        cursor = None
+        while True:
+            page = requests.get(f"{url}/overrides", headers=auth, timeout=30, params={
+                "journey": journey, "limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+            items += page["items"]
+            cursor = page.get("nextCursor")
+            if not cursor:
+                break
+    return items
+
+
+@dataclass
+class Report:
+    cases: int
+    faults: int
+    lost: list[str]
+    stuck: list[str]
+    doubles: list[str]
+    five_xx: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.stuck or self.doubles or self.problems)
+
+    def summary(self) -> str:
+        return (f"chaos: {self.cases} cases, {self.faults} faults injected, lost {len(self.lost)}, "
+                f"stuck {len(self.stuck)}, double executions {len(self.doubles)}, 5xx {self.five_xx}")
+
+
+def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) -> list[str]:
+    """Everything but lost/stuck/doubles: problems, one line each."""
+    problems = []
+    if len(run.cases) != posted:
+        problems.append(f"{posted - len(run.cases)} posts never got a 202")
+    by_case = collections.Counter(o.get("caseId") for o in overrides(run.url, {v["journey"] for v in views.values()}))
+    for case_id, view in views.items():
+        if by_case[case_id] != len(view.get("overrides", [])):
+            problems.append(f"{case_id}: {by_case[case_id]} overrides logged, the case shows "
+                            f"{len(view.get('overrides', []))}")
+        timeline = [e["type"] for e in view.get("timeline", [])]
+        if view["status"] == "COMPLETED" and "executed" not in timeline and "completed" not in timeline:
+            problems.append(f"{case_id}: COMPLETED without an execution in its timeline: {timeline}")
+        if view["status"] != "COMPLETED" and ("executed" in timeline or "completed" in timeline):
+            problems.append(f"{case_id}: {view['status']} but its timeline says executed: {timeline}")
+    for failure in run.five_xx:
+        if failure["op"] == "reuse-accepted":
+            problems.append("a used customer link was accepted again")
+        elif failure["op"] == "decide" and failure["caseId"] in views:
+            # A decision answered 5xx must not have moved the task on: no decision by that request in the log.
+            pass
+    return problems
+
+
+def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, time_scale: float = 0.00005,
+              settle_seconds: float = 120, quiet: bool = False) -> Report:
+    rng = random.Random(seed)
+    engine = LocalEngine(time_scale=time_scale)
+    server = LocalServer(engine, ApiGateway(engine), port=0)
+    engine.public_base_url = server.url
+    engine.start()
+    server.start()
+    logging.getLogger("loopgate").setLevel(logging.CRITICAL)  # the handlers' INFO lines would bury the report
+    faults = Faults(fault_rate, seed)
+    patches = faults.install(engine)
+    run, stop = Run(server.url, seed), threading.Event()
+    say = (lambda *a: None) if quiet else print
+    try:
+        faults.enabled = True
+        began = time.time()
+        with ThreadPoolExecutor(2 * reviewers) as racing:
+            actors = [threading.Thread(target=reviewer, args=(run, stop, n, random.Random(seed + n), racing))
+                      for n in range(reviewers)]
+            actors.append(threading.Thread(target=customers, args=(run, stop, random.Random(seed - 1))))
+            for actor in actors:
+                actor.start()
+            post_cases(run, cases, rng)
+            say(f"posted {len(run.cases)} cases in {time.time() - began:.1f} s")
+            views = settle(run, settle_seconds)
+            say(f"settled under faults in {time.time() - began:.1f} s")
+            faults.enabled = False
+            stop.set()
+            for actor in actors:
+                actor.join()
+        say(f"settled in {time.time() - began:.1f} s; faults {dict(faults.injected)}")
+        views = settle(run, settle_seconds)  # once more, without faults and without people acting
+        with_person = open_tasks(run.url)
+        alerts = " ".join(str(m.body) for m in engine.outbox if m.channel == "topic")
+        executed = collections.Counter(e["detail"].get("caseId") for e in engine.downstream_events()
+                                       if e["detail-type"] == "CaseActionApproved")
+        stuck = sorted(c for c, v in views.items() if v["status"] in {"RECEIVED", "EXECUTING"})
+        lost = sorted(c for c, v in views.items() if c not in stuck and v["status"] not in FINAL
+                      and c not in with_person and c not in alerts)
+        doubles = sorted(c for c, n in executed.items() if n > 1)
+        problems = check(run, views, engine, cases)
+        real_5xx = [f for f in run.five_xx if f["op"] != "reuse-accepted"]
+        for c in lost + stuck:
+            say(f"  {'stuck' if c in stuck else 'lost'} {c}: {views[c]['status']} "
+                f"{[e['type'] for e in views[c]['timeline']][-6:]}; execution "
+                f"{engine.execution(c)['status']}, last states {last_states(engine, c)}")
+        for c in doubles:
+            say(f"  double execution {c}: {executed[c]} CaseActionApproved")
+        for p in problems[:20]:
+            say(f"  {p}")
+        for f in real_5xx[:10]:
+            say(f"  5xx {f['op']}: {f['status']} {f['body']}")
+        finals = collections.Counter(v["status"] for v in views.values())
+        say(f"statuses {dict(finals)}; HTTP {dict(run.statuses)}")
+        return Report(len(views), sum(faults.injected.values()), lost, stuck, doubles, len(real_5xx), problems)
+    finally:
+        stop.set()
+        faults.enabled = False
+        for owner, name, original in reversed(patches):
+            if original is None:
+                del owner.__dict__[name]
+            else:
+                setattr(owner, name, original)
+        server.stop()
+        engine.stop()
+
+
+def last_states(engine: LocalEngine, case_id: str) -> list[str]:
+    """Where the workflow of a case stopped, to reproduce what the run found."""
+    events = engine.history(case_id)
+    return [e.get("stateEnteredEventDetails", {}).get("name") or e["type"] for e in events][-6:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument("--reviewers", type=int, default=4)
+    parser.add_argument("--time-scale", type=float, default=0.00005, help="0.00005: a week passes in 30 s")
+    parser.add_argument("--settle-seconds", type=float, default=180)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)
+    report = run_chaos(args.cases, args.seed, args.fault_rate, reviewers=args.reviewers,
+                       time_scale=args.time_scale, settle_seconds=args.settle_seconds)
+    print(report.summary())
+    raise SystemExit(0 if report.ok else 1)
+
+
+if __name__ == "__main__":
+    main()
