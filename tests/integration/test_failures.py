@@ -135,3 +135,20 @@ def _next_task(stack, token, case_id, previous, timeout=30):
             return tasks[0]
         time.sleep(0.05)
     raise AssertionError("no new review task")
+
+
+def test_when_no_review_can_be_opened_the_operators_are_alerted_and_the_case_says_so(stack, monkeypatch):
+    """Found by make chaos: the last resort alerted the operators but left the case RECEIVED, as if untouched."""
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("review store unavailable")
+
+    monkeypatch.setattr(stack.engine.handler_module("RequestReviewFunction"), "open_review", broken)
+    case_id = stack.new_case(body("contract_change_low_confidence.json"))
+    stack.wait_finished(case_id)
+    monkeypatch.undo()
+
+    case = stack.case(case_id)
+    assert case["status"] == "AWAITING_REVIEW"
+    assert "operators_alerted" in [e["type"] for e in case["timeline"]]
+    alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
+    assert alerts and "needs an operator" in alerts[-1]["subject"]
