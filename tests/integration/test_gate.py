@@ -240,3 +240,24 @@ def test_the_channel_view_names_roles_not_people(stack):
     text = json.dumps(case["timeline"])
     assert "reviewers.local" not in text and not re.search(r"ana-[0-9a-f]{6}", text)
     assert "reviewer" in {e["actor"] for e in case["timeline"]}
+
+
+def test_a_form_number_dynamodb_cannot_store_is_refused_not_a_crash(stack):
+    """Found in review: the page's form turns text into numbers after the body parser has looked."""
+    case_id, link = document_link(stack)
+    page = requests.get(link, timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    response = requests.post(link, data={"response": "correct", "fields.reading": "1e-200", "csrf": csrf},
+                             timeout=10)
+    assert response.status_code == 400 and "text/html" in response.headers["Content-Type"]
+    assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
+
+
+def test_a_nested_cursor_is_a_400(stack):
+    import base64
+
+    ana = token(stack, "reviewers")
+    bomb = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    response = requests.get(f"{stack.url}/reviews", params={"cursor": bomb},
+                            headers={"Authorization": f"Bearer {ana}"}, timeout=10)
+    assert response.status_code == 400 and response.json()["field"] == "cursor"

@@ -25,6 +25,7 @@ from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.usecases.links import link_hash, new_link_id
+from loopgate.web.bodies import check_storable
 from loopgate.web.messages import customer_message
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
@@ -280,6 +281,8 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
         # The customer answers what their message showed; a changed proposal is a new question.
         raise Gone("what this link showed has changed since; we will send you the current proposal")
     reply = coerce_reply(step["kind"], reply, case)
+    # A form's text became numbers just now; they must be storable like any JSON body's (1e-200 is not).
+    check_storable(reply.fields or {}, "fields")
     check_reply(step, reply, case)
     record = reply.model_dump(exclude_none=True)
     if not store.answer_step(case["caseId"], step["stepId"], epoch(), record):

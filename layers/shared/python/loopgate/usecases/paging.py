@@ -22,7 +22,7 @@ def decode_cursor(cursor: str | None, valid: Callable[[dict[str, Any]], bool] = 
         return {}
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # a nested bomb is not a cursor either
         decoded = None
     if not isinstance(decoded, dict) or not valid(decoded):
         raise InvalidInput("cursor", "is not a cursor this API returned for this request")
