@@ -64,8 +64,11 @@ def test_a_fraud_task_is_refused_to_a_plain_reviewer_and_decided_by_a_fraud_revi
     assert world.workflow.outcome(review.token)["action"] == "escalate", "escalating needs no capability"
 
 
-def test_a_fraud_reviewer_with_refund_authority_approves(world):
+def test_two_fraud_reviewers_with_refund_authority_approve(world):
     review = review_of(world, fraud_refund())
-    decide(world.store, world.workflow, Reviewer("fay", "fay", ("fraud",)), review.task_id,
+    first = decide(world.store, world.workflow, Reviewer("fay", "fay", ("fraud",)), review.task_id,
+                   ReviewDecision(action="approve"))
+    assert first["status"] == "AWAITING_SECOND_APPROVAL" and world.workflow.outcome(review.token) is None
+    decide(world.store, world.workflow, Reviewer("fox", "fox", ("fraud",)), review.task_id,
            ReviewDecision(action="approve"))
-    assert world.workflow.outcome(review.token)["action"] == "approve"
+    assert world.workflow.outcome(review.token)["approvedBy"] == "fox"

@@ -99,10 +99,11 @@ def test_capability_queues_and_holders_are_groups():
 # A rule's explain says who decides; the routing must enforce exactly that.
 ROLE_WORDS = {
     r"\bfraud reviewer": lambda rule: rule.capability == "fraud",
+    r"two fraud reviewers": lambda rule: rule.capability == "fraud" and rule.fourEyes,
     r"\blegal reviewer": lambda rule: rule.capability == "legal",
     r"\bsenior reviewer": lambda rule: rule.queue == roles.SENIOR,
     r"\bsupervisor": lambda rule: rule.queue == roles.SUPERVISORS,
-    r"four eyes|two (senior )?reviewers": lambda rule: rule.fourEyes,
+    r"four eyes|two (senior |fraud )?reviewers": lambda rule: rule.fourEyes,
     r"refund authority": lambda rule: rule.authority == "refund",
 }
 

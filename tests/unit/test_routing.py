@@ -64,7 +64,8 @@ def refund_route(payload: dict, proposal_amount=None, confidence: float = 0.95):
     ({"orderNumber": "O", "amount": 20}, 20, "small-confident-refund"),
     ({"orderNumber": "O", "amount": 10}, 4999, "above-standard-limit"),   # what would be paid counts
     ({"orderNumber": "O", "amount": 4999}, 10, "above-standard-limit"),   # and what was asked
-    ({"orderNumber": "O"}, 1299, "missing-information"),                  # no amount asked: a person checks
+    ({"orderNumber": "O"}, 1299, "above-standard-limit"),                 # missing information: still four eyes
+    ({"orderNumber": "O"}, 120, "missing-information"),                   # no amount asked: a person checks
     ({"orderNumber": "O", "amount": 120}, 120, "above-auto-limit"),
 ])
 def test_refunds_route_on_the_amount_at_stake(payload, proposed, rule):
@@ -103,3 +104,17 @@ def test_when_no_rule_matches_the_journeys_safe_default_routes_and_says_so():
     assert (routing.rule, routing.decision, routing.queue) == ("default", refund.default, "reviewers")
     assert [(r.rule, r.text) for r in routing.reasons] == [
         ("default", "no rule of journey 'refund' matched; its safe default is 'human'")]
+
+
+@pytest.mark.parametrize("payload, ai", [
+    ({"amount": 4000}, {}),                                                     # order number missing
+    ({"orderNumber": "O", "amount": 4000}, {"draft": "We guarantee the money arrives tomorrow."}),
+    ({"orderNumber": "O", "amount": 40000, "identity": {"mismatch": True}, "account": {"recentFraudAttempts": 1}}, {}),
+])
+def test_no_signal_lets_a_refund_above_the_standard_limit_skip_four_eyes(payload, ai):
+    """Found in review: rules before the large-amount rule sent 4,000 to one reviewer when another signal held."""
+    journey = get_journey("refund")
+    facts = CaseFacts(payload=payload, ai={"proposal": {"action": "refund", "amount": payload["amount"],
+                                                        "currency": "EUR"}, "confidence": 0.95, **ai},
+                      customer={"id": "c-1"})
+    assert route_case(journey, compute_signals(facts, journey)).decision.fourEyes
