@@ -133,3 +133,23 @@ def test_console_at_phone_width_and_by_keyboard(stack, browser):
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_second_reviewer_sees_and_approves_the_pending_proposal(stack, page):
+    """Found in review: the console showed the case's proposal on a four-eyes task, not the one being approved."""
+    case_id = stack.new_case(body("refund_large.json"))
+    author = stack.token(f"sue-{uuid.uuid4().hex[:6]}", ["senior"])
+    task = stack.task_for(author, case_id)
+    half = {"action": "refund", "amount": 600.0, "currency": "EUR"}
+    assert stack.decide(author, task["taskId"], {"action": "modify", "reason": "only half is justified",
+                                                 "proposal": half}).ok
+
+    sign_in(page, stack.url, f"sam-{uuid.uuid4().hex[:6]}", groups="senior")
+    page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]').click()
+    expect(page.get_by_test_id("proposal")).to_contain_text("600")
+    page.get_by_role("radio", name="approve").check()
+    page.get_by_role("button", name="Submit decision").click()
+    stack.wait_for(case_id, "COMPLETED")
+    events = requests.get(f"{stack.url}/_local/events", timeout=10).json()["items"]
+    (event,) = [e for e in events if e["detail-type"] == "CaseActionApproved" and e["detail"]["caseId"] == case_id]
+    assert event["detail"]["proposal"] == half

@@ -140,7 +140,11 @@ def test_four_eyes_needs_two_different_reviewers(stack):
     assert stack.case(case_id)["status"] == "AWAITING_REVIEW"
     assert stack.task_for(second, case_id)["awaitingSecondApproval"] is True
 
-    assert stack.decide(second, task["taskId"], {"action": "approve"}).json()["status"] == "DECIDED"
+    unbound = stack.decide(second, task["taskId"], {"action": "approve"})
+    assert unbound.status_code == 400 and unbound.json()["field"] == "proposalVersion"
+    seen = stack.review(second, task["taskId"]).json()["proposalVersion"]
+    assert stack.decide(second, task["taskId"], {"action": "approve", "proposalVersion": seen}).json()[
+        "status"] == "DECIDED"
     case = stack.wait_for(case_id, "COMPLETED")
     types = [e["type"] for e in case["timeline"]]
     assert types.index("first_approval") < types.index("review_approve")

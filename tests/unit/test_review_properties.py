@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 
 from loopgate.adapters.dynamo import CaseStore
 from loopgate.errors import LoopgateError
-from loopgate.models import ReviewDecision, Reviewer
+from loopgate.models import ReviewDecision, Reviewer, proposal_version
 from loopgate.policy.authority import committed_amount, limit_of
 from loopgate.usecases.reviews import claim, decide
 from tests.unit.world import START, FakeClock, FakeWorkflow, Review, World, refund_request
@@ -180,11 +180,13 @@ class ReviewTasks(RuleBasedStateMachine):
         self.world.clock.advance(1)
         who = self._reviewer(task, who)
         review = task.review
-        decision = ReviewDecision(action=action, reason=reason or None,
-                                  proposal=proposal(amount) if action == "modify" else None)
         before = self._snapshot(task)
         shown_task, shown_case = before[0], before[1]
         first = shown_task.get("firstApproval") or {}
+        # The console sends the version of the proposal it showed, as GET /reviews/{taskId} gives it.
+        shown = first.get("proposal") or shown_case["proposal"]
+        decision = ReviewDecision(action=action, reason=reason or None, proposalVersion=proposal_version(shown),
+                                  proposal=proposal(amount) if action == "modify" else None)
         # What this reviewer approves, as the console showed it: their own edit, or the proposal on the task.
         approves = decision.proposal if action == "modify" else (first.get("proposal") or shown_case["proposal"])
         try:

@@ -271,6 +271,10 @@ def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
     second_of = pending if decision.action == "approve" else None
     if second_of and second_of["by"] == caller.sub:
         raise Conflict(_why_not_open(task, caller))
+    if second_of and decision.proposalVersion is None:
+        # The second approval counts for the proposal its reviewer saw, never for one that replaced it meanwhile.
+        raise InvalidInput("proposalVersion", "is required for a second approval: send the proposalVersion that "
+                           "GET /reviews/{taskId} showed with the pending proposal")
     output = {"actor": _actor(caller), "taskId": task_id, "at": now_iso(), **record}
     if second_of:
         # What goes ahead is the pending proposal, as its author made it; the caller is the second approver.
