@@ -152,3 +152,34 @@ def test_when_no_review_can_be_opened_the_operators_are_alerted_and_the_case_say
     assert "operators_alerted" in [e["type"] for e in case["timeline"]]
     alerts = [m for m in stack.outbox() if m["channel"] == "topic" and case_id in m["body"]]
     assert alerts and "needs an operator" in alerts[-1]["subject"]
+
+
+def test_an_action_published_before_a_late_failure_is_never_executed_again(stack, senior, monkeypatch):
+    """Found in review: closing failed after CaseActionApproved went out; the fallback review's approval
+    executed the action a second time (a double refund)."""
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    import loopgate.usecases.intake as intake
+
+    known = f"case-{uuid.uuid4().hex}"  # known before the workflow starts, so only this case's close fails
+    update = DynamoDBBackend.update_item
+
+    def failing_close(backend, *args, **kwargs):
+        text = repr((args, kwargs))
+        if f"CASE#{known}" in text and "COMPLETED" in text and "actionPublishedAt" not in text:
+            raise MockValidationException("the close failed")
+        return update(backend, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", failing_close)
+    monkeypatch.setattr(intake, "new_case_id", lambda: known)
+    reviewer = stack.token(f"rev-{uuid.uuid4().hex[:6]}", ["reviewers", "senior"])
+    case_id = stack.new_case(body("refund_small.json"))
+    assert case_id == known
+    fallback = stack.task_for(reviewer, case_id)  # after the action went out, closing failed: a person looks
+    monkeypatch.undo()
+    assert fallback["reason"] == "system_error"
+    assert len(stack.downstream(case_id)) == 1
+    assert stack.decide(reviewer, fallback["taskId"], {"action": "approve"}).ok
+    stack.wait_finished(case_id)
+    assert len(stack.downstream(case_id)) == 1, "the action was executed twice"
