@@ -121,3 +121,11 @@ def test_the_workflows_audit_task_is_the_item_the_store_writes_for_one():
         written[name] = {"S": str, "N": int, "BOOL": bool}[kind.removesuffix(".$")](value)
     expected = to_item(task_item(audit_task("t-1", "case-1", "refund", "audit", entered)))
     assert written == expected
+
+
+def test_the_action_is_published_alone_and_marked_before_anything_else_can_fail():
+    """A putEvents call with several entries can fail in part; its retry would send the action again."""
+    publish = STATES["PublishApproved"]
+    assert [e["DetailType"] for e in publish["Parameters"]["Entries"]] == ["CaseActionApproved"]
+    assert publish["Next"] == "MarkPublished"
+    assert "attribute_not_exists(actionPublishedAt)" in STATES["MarkExecuting"]["Parameters"]["ConditionExpression"]
