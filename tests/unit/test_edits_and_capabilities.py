@@ -2,7 +2,7 @@
 import pytest
 
 from loopgate.errors import Forbidden, InvalidValue
-from loopgate.models import ReviewDecision, Reviewer
+from loopgate.models import ReviewDecision, Reviewer, proposal_version
 from loopgate.usecases.reviews import decide
 
 from .world import refund_request
@@ -69,6 +69,7 @@ def test_two_fraud_reviewers_with_refund_authority_approve(world):
     first = decide(world.store, world.workflow, Reviewer("fay", "fay", ("fraud",)), review.task_id,
                    ReviewDecision(action="approve"))
     assert first["status"] == "AWAITING_SECOND_APPROVAL" and world.workflow.outcome(review.token) is None
+    seen = proposal_version(world.store.get_case(review.case_id)["proposal"])
     decide(world.store, world.workflow, Reviewer("fox", "fox", ("fraud",)), review.task_id,
-           ReviewDecision(action="approve"))
+           ReviewDecision(action="approve", proposalVersion=seen))
     assert world.workflow.outcome(review.token)["approvedBy"] == "fox"
