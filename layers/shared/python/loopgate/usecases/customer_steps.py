@@ -24,8 +24,8 @@ from loopgate.errors import (
 from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
+from loopgate.storable import check_storable
 from loopgate.usecases.links import link_hash, new_link_id
-from loopgate.web.bodies import check_storable
 from loopgate.web.messages import customer_message
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
