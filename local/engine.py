@@ -374,7 +374,42 @@ def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
                 return original(*args, **kwargs)
         return write
 
-    return [(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+    def item_level_rollback(original: Callable) -> Callable:
+        """moto backs up every table a transaction touches (a deep copy: 0.7 s at 10,000 items, under the lock).
+        Requests are serialized here, so a backup of the items it touches is enough to roll back."""
+        import moto.dynamodb.models as models
+
+        class _NoTableCopy:
+            @staticmethod
+            def deepcopy(value: Any) -> Any:
+                return value
+
+        def transact(self, transact_items, *args, **kwargs):
+            before = []
+            for entry in transact_items:
+                op = next(iter(entry.values()))
+                table = self.get_table(op["TableName"])
+                key = op.get("Key") or {name: op["Item"][name] for name in (table.hash_key_attr,
+                                                                            table.range_key_attr) if name}
+                found = self.get_item(op["TableName"], key)
+                before.append((op["TableName"], key, found.to_json()["Attributes"] if found else None))
+            module_copy, models.copy = models.copy, _NoTableCopy
+            try:
+                return original(self, transact_items, *args, **kwargs)
+            except Exception:
+                for table_name, key, attributes in reversed(before):
+                    if attributes is None:
+                        self.delete_item(table_name, key)
+                    else:
+                        self.put_item(table_name, attributes)
+                raise
+            finally:
+                models.copy = module_copy
+
+        return transact
+
+    return [(DynamoDBBackend, name, atomic(item_level_rollback(getattr(DynamoDBBackend, name))
+                                           if name == "transact_write_items" else getattr(DynamoDBBackend, name)))
             for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query",
                          "scan", "batch_get_item", "batch_write_item", "transact_get_items")
             if hasattr(DynamoDBBackend, name)]

@@ -98,6 +98,28 @@ def task_item(task: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
+# The learning loop's aggregates (docs/learning.md) share the cases table: stats per journey and day, memory per
+# journey, the live policy and guardrail states under POLICY#, proposals under PROPOSALS#; a fact's marker sits in
+# its case's partition.
+def stats_key(journey: str, day: str, dimension: str) -> dict[str, str]:
+    return {"pk": f"STATS#{journey}#{day}", "sk": dimension}
+
+
+def memory_key(journey: str, slice_key: str) -> dict[str, str]:
+    return {"pk": f"MEMORY#{journey}", "sk": slice_key}
+
+
+def fold_key(case_id: str, fact: str) -> dict[str, str]:
+    return {"pk": case_pk(case_id), "sk": f"FOLD#{fact}"}
+
+
+def policy_pk(journey: str) -> str:
+    return f"POLICY#{journey}"
+
+
+LIVE = "LIVE#"  # sort-key prefix of what scoring reads: the live policy version and the guardrail states
+
+
 class CaseStore:
     def __init__(self, dynamodb_resource, cases_table: str, overrides_table: str):
         self.cases = dynamodb_resource.Table(cases_table)
@@ -579,3 +601,60 @@ class CaseStore:
 
     def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
         return self._all_pages(self.overrides, IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))
+
+    # ------------------------------------------------------------ learning: facts folded into aggregates
+    def record_fact(self, case_id: str, fact: str, tallies: list[Any]) -> bool:
+        """Adds a fact's tallies (policy.learning.Tally) once: a marker item and every counter in one transaction;
+        False (nothing added) when the fact was recorded before."""
+        client = self.cases.meta.client
+        operations: list[dict[str, Any]] = [{"Put": {
+            "TableName": self.cases.name, "Item": to_item({**fold_key(case_id, fact), "at": now_iso()}),
+            "ConditionExpression": "attribute_not_exists(pk)"}}]
+        for tally in tallies:
+            key = (stats_key(tally.journey, tally.day, tally.dimension) if tally.kind == "stats"
+                   else memory_key(tally.journey, tally.slice))
+            names, values, adds, sets = {}, {}, [], []
+            for i, (name, amount) in enumerate(tally.add.items()):
+                names[f"#a{i}"], values[f":a{i}"] = name, amount
+                adds.append(f"#a{i} :a{i}")
+            for i, (name, value) in enumerate(tally.latest.items()):
+                names[f"#l{i}"], values[f":l{i}"] = name, value
+                sets.append(f"#l{i} = :l{i}")
+            for i, (name, value) in enumerate(tally.first.items()):
+                names[f"#f{i}"], values[f":f{i}"] = name, value
+                sets.append(f"#f{i} = if_not_exists(#f{i}, :f{i})")
+            expression = (f"SET {', '.join(sets)} " if sets else "") + (f"ADD {', '.join(adds)}" if adds else "")
+            if not expression:
+                continue
+            operations.append({"Update": {"TableName": self.cases.name, "Key": key,
+                                          "UpdateExpression": expression.strip(),
+                                          "ExpressionAttributeNames": names,
+                                          "ExpressionAttributeValues": to_item(values)}})
+        # The resource's client (meta.client) converts Python values to DynamoDB's, as Table methods do.
+        return _if_condition_holds(client.transact_write_items, TransactItems=operations)
+
+    def stats(self, journey: str, day: str, prefix: str | None = None) -> list[dict[str, Any]]:
+        """One day's aggregates of a journey (all dimensions, or those whose key starts with `prefix`)."""
+        condition = Key("pk").eq(f"STATS#{journey}#{day}")
+        if prefix:
+            condition &= Key("sk").begins_with(prefix)
+        return self._all_pages(self.cases, KeyConditionExpression=condition)
+
+    def memory_slice(self, journey: str, slice_key: str) -> dict[str, Any] | None:
+        item = self.cases.get_item(Key=memory_key(journey, slice_key)).get("Item")
+        return from_item(item) if item else None
+
+    def memory_slices(self, journey: str, limit: int = 500) -> list[dict[str, Any]]:
+        """A journey's remembered slices (bounded: the proposer reads at most `limit`)."""
+        page = self.cases.query(KeyConditionExpression=Key("pk").eq(f"MEMORY#{journey}"), Limit=limit)
+        return [from_item(i) for i in page["Items"]]
+
+    # ------------------------------------------------------------ learning: policy versions and guardrail states
+    def live_policy(self, journey: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """What scoring reads, in one Query: the live policy version (None: version 1, the journey file) and the
+        journey's guardrail states."""
+        items = self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(policy_pk(journey))
+                                & Key("sk").begins_with(LIVE))
+        policy = next((i for i in items if i["sk"] == f"{LIVE}policy"), None)
+        return policy, [i for i in items if i["sk"].startswith(f"{LIVE}guardrail#")]
+

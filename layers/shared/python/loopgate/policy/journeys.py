@@ -140,6 +140,47 @@ class Queues(BaseModel):
     audit: str = roles.AUDIT
 
 
+class Memory(BaseModel):
+    """The payload fields that make cases alike: with the rule and the confidence band they name a slice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[str] = Field(default_factory=list, max_length=3)
+
+
+GuardrailMetric = Literal["effortPerCase", "repeatContactRate", "negativeFeedbackRate", "auditDisagreementRate",
+                          "customerRejectionRate"]
+
+
+class Guardrail(BaseModel):
+    """An outcome the journey's automation must not worsen (docs/learning.md): checked per window; when it trips
+    the journey's automatic routes go to people (`action: people`) or its audit rate rises (`action: audit`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    metric: GuardrailMetric
+    windowDays: int = Field(default=1, ge=1, le=30)
+    max: float | None = Field(default=None, ge=0, description="Trips above this value.")
+    baselineRatio: float | None = Field(default=None, gt=1, description="Trips above this multiple of the "
+                                        "metric over the baselineDays before the window.")
+    baselineDays: int = Field(default=7, ge=1, le=60)
+    restoreBelow: float | None = Field(default=None, ge=0, description="Restores at or below this value "
+                                       "(hysteresis); default: 80 % of the threshold.")
+    minCases: int = Field(default=10, ge=1, description="Fewer cases in the window: no verdict.")
+    action: Literal["people", "audit"] = "people"
+    auditRate: float | None = Field(default=None, gt=0, le=1, description="action audit: the raised rate.")
+    explain: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_threshold(self) -> Guardrail:
+        if (self.max is None) == (self.baselineRatio is None):
+            raise ValueError("give exactly one of max or baselineRatio")
+        if self.action == "audit" and self.auditRate is None:
+            raise ValueError("action audit needs auditRate")
+        return self
+
+
 class Journey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +204,8 @@ class Journey(BaseModel):
                                   "needs unless a rule names another (money out: 'refund').")
     relaxedGuards: dict[str, str] = Field(
         default_factory=dict, description="Guards this journey relaxes, each with the reason (shown on the case).")
+    memory: Memory = Field(default_factory=Memory)
+    guardrails: list[Guardrail] = Field(default_factory=list)
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review
@@ -218,6 +261,12 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         if rule.capability and rule.capability not in capability_names():
             raise JourneyDefinitionError(f"{source}: rules.{index}.capability: unknown capability "
                                          f"{rule.capability!r} (authority.json names them)")
+    for key in journey.memory.keys:
+        if key not in journey.payload.properties:
+            raise JourneyDefinitionError(f"{source}: memory.keys: {key!r} is not a declared payload field")
+    names = [g.name for g in journey.guardrails]
+    if len(names) != len(set(names)):
+        raise JourneyDefinitionError(f"{source}: guardrails: names must be unique")
     if source.endswith(".json") and Path(source).stem != journey.name:
         raise JourneyDefinitionError(f"{source}: name: must match the file name ({Path(source).stem!r})")
     return journey

@@ -6,10 +6,12 @@ from typing import Any
 
 from loopgate.clock import iso, now
 from loopgate.policy.journeys import get_journey
+from loopgate.policy.learning import apply_learning, slice_of
 from loopgate.policy.planning import first_plan
 from loopgate.policy.routing import route_case
 from loopgate.policy.signals import CaseFacts, compute_signals, message_of
 from loopgate.ports import CaseStore, CloudJudge
+from loopgate.usecases.learning import live_policy, observe, precedent_words
 
 REPEAT_WINDOW_DAYS = 30
 
@@ -49,11 +51,23 @@ def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = 
                       prior_contacts=max(0, earlier), cloud=cloud, cloud_error=cloud_error)
     signals = compute_signals(facts, journey)
     routing = route_case(journey, signals)
+    # The loop's part: the live policy version and the guardrails, on the case's slice of alike cases.
+    policy, guardrails = live_policy(store, journey.name)
+    case_slice = slice_of(journey, routing.rule, case["payload"], case["ai"].get("confidence"))
+    memory = store.memory_slice(journey.name, case_slice.key) if policy.adjustment_for(case_slice.key) else None
+    routing = apply_learning(journey, routing, case_slice, policy, guardrails, precedent_words(memory))
     reasons = [r.model_dump() for r in routing.reasons]
+    learning = {"day": case["createdAt"][:10], "rule": routing.rule, "slice": case_slice.key,
+                "queue": routing.queue if routing.decision.route != "auto" else None,
+                "signals": sorted({r.signal for r in routing.reasons if r.signal})}
     case = store.update_case(case, {
         "route": routing.decision.route, "rule": routing.rule, "guards": list(routing.guards), "reasons": reasons,
         "signals": {name: {"value": s.value, "explanation": s.explanation} for name, s in signals.items()},
+        "policyVersion": policy.version, "slice": case_slice.key, "learning": case.get("learning") or learning,
     })
+    route = routing.decision.route
+    observe(store, case, "scored", {"cases": 1, f"routed_{route}": 1, "repeatContacts": int(earlier > 0)},
+            memory={"cases": 1, f"routed_{route}": 1})
     store.append_event(case_id, "scored", routing_summary(routing.decision.route,
                                                           routing.decision.ask or journey.customerStep.kind,
                                                           routing.rule, routing.guards),
