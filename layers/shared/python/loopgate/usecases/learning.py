@@ -55,7 +55,9 @@ def precedent_words(memory: dict[str, Any] | None) -> str | None:
     return ", ".join(parts) if parts else None
 
 
-_OUTCOME_WORDS = [("approvedUnchanged", "approved unchanged"), ("modified", "modified"), ("rejected", "rejected"),
-                  ("escalated", "escalated"), ("auditAgreed", "audits agreed"), ("auditDisagreed", "audits disagreed"),
-                  ("customerConfirmed", "confirmed by the customer"), ("customerCorrected", "corrected by the customer"),
-                  ("customerDeclined", "declined by the customer"), ("customerAskedPerson", "customer asked for a person")]
+_OUTCOME_WORDS = [
+    ("approvedUnchanged", "approved unchanged"), ("modified", "modified"), ("rejected", "rejected"),
+    ("escalated", "escalated"), ("auditAgreed", "audits agreed"), ("auditDisagreed", "audits disagreed"),
+    ("customerConfirmed", "confirmed by the customer"), ("customerCorrected", "corrected by the customer"),
+    ("customerDeclined", "declined by the customer"), ("customerAskedPerson", "customer asked for a person"),
+]
