@@ -58,6 +58,9 @@ def test_bodies_are_documented_where_a_handler_reads_one():
                       ("POST", "/reviews/{taskId}/decision"): "ReviewDecision",
                       ("POST", "/reviews/{taskId}/feedback"): "ReviewFeedback",
                       ("POST", "/c/{linkId}"): "CustomerAnswer",
-                      ("POST", "/c/{linkId}/feedback"): "CustomerFeedback"}
+                      ("POST", "/c/{linkId}/feedback"): "CustomerFeedback",
+                      ("POST", "/learning/proposals/{proposalId}/decision"): "ProposalDecision",
+                      ("POST", "/policies/{journey}/rollback"): "PolicyRollback",
+                      ("POST", "/guardrails/{journey}/{name}/reset"): "GuardrailReset"}
     # The customer page posts a form; API clients post JSON. Both are the contract.
     assert "application/x-www-form-urlencoded" in OPERATIONS[("POST", "/c/{linkId}")]["requestBody"]["content"]

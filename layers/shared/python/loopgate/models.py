@@ -180,6 +180,32 @@ class ReviewFeedback(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+class ProposalDecision(BaseModel):
+    """The body of POST /learning/proposals/{proposalId}/decision: a lead accepts or rejects, saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["accept", "reject"]
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class PolicyRollback(BaseModel):
+    """The body of POST /policies/{journey}/rollback: the version whose adjustments become live again, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, strict=True)
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class GuardrailReset(BaseModel):
+    """The body of POST /guardrails/{journey}/{name}/reset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=1000)
+
+
 class CustomerAnswer(BaseModel):
     """The body of POST /c/{linkId}."""
 

@@ -12,7 +12,7 @@ import boto3
 from botocore.config import Config
 from pydantic import BaseModel, ValidationError, model_validator
 
-from loopgate.adapters.alerts import QueueAlerts
+from loopgate.adapters.alerts import QueueAlerts, SupervisorAlerts
 from loopgate.adapters.dynamo import CaseStore
 from loopgate.adapters.events import EventBus
 from loopgate.adapters.judges import BUDGET_SECONDS, CombinedJudge, ComprehendJudge, GuardrailJudge
@@ -42,6 +42,10 @@ class EventSettings(BaseModel):
 
 class AlertSettings(BaseModel):
     queue_alerts_topic_arn: str
+
+
+class SupervisorSettings(BaseModel):
+    supervisor_topic_arn: str
 
 
 class JudgeSettings(BaseModel):
@@ -97,6 +101,11 @@ def messenger() -> CustomerMessenger:
 @lru_cache(maxsize=1)
 def queue_alerts() -> QueueAlerts:
     return QueueAlerts(boto3.client("sns"), load_settings(AlertSettings).queue_alerts_topic_arn)
+
+
+@lru_cache(maxsize=1)
+def supervisor_alerts() -> SupervisorAlerts:
+    return SupervisorAlerts(boto3.client("sns"), load_settings(SupervisorSettings).supervisor_topic_arn)
 
 
 # Each call gives up well inside the per-case budget; one retry (standard mode, with backoff) absorbs a blip.

@@ -174,3 +174,65 @@ class Tally(BaseModel):
     add: dict[str, float] = Field(default_factory=dict)
     latest: dict[str, str] = Field(default_factory=dict)
     first: dict[str, str] = Field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ the figures leads and guardrails read
+# Counters of a stats item (docs/learning.md lists which fact adds which): cases, routed_<route>, repeatContacts,
+# touched, decisions, overrides, escalations, audits, auditDisagreements, customerAnswers, customerRejections,
+# customerCorrections, askedPerson, messages, reminders, interactions, feedback, negativeFeedback,
+# "t:<bucket>" (time to decision), "reason:<text>" (override reasons).
+TIME_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800)  # seconds, upper bounds
+
+
+def time_bucket(seconds: float) -> str:
+    """The time-to-decision histogram's attribute for a duration: "t:3600" is at most an hour; "t:inf" beyond."""
+    bound = next((b for b in TIME_BUCKETS if seconds <= b), None)
+    return f"t:{bound}" if bound is not None else "t:inf"
+
+
+def percentile(counters: dict[str, Any], q: float) -> float | None:
+    """The histogram's q-quantile as its bucket's upper bound in seconds (None without decisions)."""
+    buckets = [(b, counters.get(f"t:{b}", 0)) for b in TIME_BUCKETS] + [(float("inf"), counters.get("t:inf", 0))]
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+    seen = 0
+    for bound, n in buckets:
+        seen += n
+        if seen >= q * total:
+            return bound
+    return None
+
+
+def _rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def rates(c: dict[str, Any]) -> dict[str, Any]:
+    """The insights' figures from summed counters (a rate is None when its denominator is 0)."""
+    g = lambda name: float(c.get(name, 0) or 0)  # noqa: E731
+    effort = g("messages") + g("reminders") + g("interactions")
+    return {
+        "cases": int(g("cases")),
+        "humanTouchRate": _rate(g("touched"), g("cases")),
+        "overrideRate": _rate(g("overrides"), g("decisions")),
+        "escalationRate": _rate(g("escalations"), g("touched")),
+        "auditDisagreementRate": _rate(g("auditDisagreements"), g("audits")),
+        "effortPerCase": _rate(effort, g("cases")),
+        "effortPerStep": {"messages": _rate(g("messages"), g("cases")), "reminders": _rate(g("reminders"), g("cases")),
+                          "interactions": _rate(g("interactions"), g("cases"))},
+        "repeatContactRate": _rate(g("repeatContacts"), g("cases")),
+        "negativeFeedbackRate": _rate(g("negativeFeedback"), g("feedback")),
+        "customerRejectionRate": _rate(g("customerRejections"), g("customerAnswers")),
+        "timeToDecision": {"p50": percentile(c, 0.5), "p90": percentile(c, 0.9)},
+    }
+
+
+def summed(items: list[dict[str, Any]]) -> dict[str, float]:
+    """Counters of several stats items (days of a window) added up."""
+    total: dict[str, float] = {}
+    for item in items:
+        for name, value in item.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                total[name] = total.get(name, 0) + value
+    return total
