@@ -135,3 +135,10 @@ def test_asked_again_after_providing_the_customer_is_waited_for_on_the_new_reque
     until = iso(world.clock.now() + timedelta(seconds=limits(again).customerSeconds))
     assert view(world, state["caseId"])["waitingFor"] == {
         "who": "customer", "since": iso(world.clock.now()), "due": until, "linkExpiresAt": until}
+
+
+def test_a_case_names_the_policy_version_and_the_slice_that_routed_it(world):
+    state = world.new_case(load_event("contract_change_low_confidence.json"))
+    seen = view(world, state["caseId"])
+    assert seen["policyVersion"] == 1  # the journey file alone: no learned change accepted yet
+    assert seen["slice"].startswith(f"rule={seen['rule']}|") and "confidence=" in seen["slice"]
