@@ -76,10 +76,29 @@ def scrub_case(case: dict[str, Any], journey: Journey, pseudonym: str) -> dict[s
     return changes
 
 
-def scrub_event(event: dict[str, Any], journey: Journey) -> dict[str, Any]:
+def strings_in(value: Any) -> set[str]:
+    """Every string a value holds (dict keys aside)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(strings_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(strings_in(v) for v in value)) if value else set()
+    return set()
+
+
+def scrub_event(event: dict[str, Any], journey: Journey, personal: set[str] = frozenset()) -> dict[str, Any]:
+    """A timeline event: its detail's words erased, and in its summary every erased word and every `personal`
+    string (the customer's contact, payload and proposal texts), since some summaries quote a reviewer's reason."""
     detail = event.get("detail") or {}
     kept = reject_codes(journey)
-    return {**event, "detail": {k: v if k in SYSTEM_DETAIL else scrub(v, None, kept) for k, v in detail.items()}}
+    clean = {k: v if k in SYSTEM_DETAIL else scrub(v, None, kept) for k, v in detail.items()}
+    summary = event.get("summary")
+    if isinstance(summary, str):
+        gone = {text for k, v in detail.items() if k not in SYSTEM_DETAIL for text in strings_in(v)} | set(personal)
+        for text in sorted((t for t in gone - kept if len(t) > 2), key=len, reverse=True):  # longest first
+            summary = summary.replace(text, ERASED)
+    return {**event, "detail": clean, **({"summary": summary} if summary is not None else {})}
 
 
 def scrub_step(step: dict[str, Any]) -> dict[str, Any]:

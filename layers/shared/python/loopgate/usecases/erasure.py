@@ -78,11 +78,12 @@ def _erase_case(store: CaseStore, case: dict[str, Any], items: list[dict[str, An
         if clean != record:
             store.replace_override(clean)
     rewritten, links, task_ids = [], [], {case.get("openTaskId")}
+    personal = policy.strings_in([case.get("customer"), case.get("payload"), case.get("proposal"), case.get("ai")])
     for item in items:
         kind = item["sk"].split("#", 1)[0]
         clean = item
         if kind == "EVENT" and item.get("type") != ERASED_EVENT:
-            clean = policy.scrub_event(item, journey)
+            clean = policy.scrub_event(item, journey, personal)
             task_ids.add((item.get("detail") or {}).get("taskId"))
         elif kind == "STEP":
             links += item.get("linkHashes", [])
