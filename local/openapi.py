@@ -60,7 +60,10 @@ def _prepare_imports(template: Template) -> None:
     for fn in template.functions().values():
         for name, value in fn.environment.items():
             # Plain values (log level, namespaces) as declared; references to resources get a stand-in name.
-            os.environ.setdefault(name, value if isinstance(value, str) else f"openapi-{name.lower()}")
+            # Parameters resolve to their defaults (RETENTION_DAYS must be a number).
+            parameter = isinstance(value, dict) and value.get("Ref") in template.data.get("Parameters", {})
+            value = template.resolve(value) if parameter else value
+            os.environ.setdefault(name, str(value) if isinstance(value, (str, int)) else f"openapi-{name.lower()}")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "loopgate")

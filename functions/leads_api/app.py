@@ -5,8 +5,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loopgate.models import GuardrailReset, PolicyRollback, ProposalDecision
-from loopgate.usecases import guardrails, insights, proposals
+from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
+from loopgate.usecases import erasure, guardrails, insights, proposals
 from loopgate.web.http import caller_of, json_response, resolver
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
 
@@ -21,6 +21,16 @@ class LeadsApiSettings(StoreSettings, SupervisorSettings):
 
 SETTINGS = load_settings(LeadsApiSettings)
 app = resolver(enable_validation=True)
+
+
+@app.post("/customers/<customerId>/erasure")
+@tracer.capture_method
+def post_erasure(customerId: str, request: ErasureRequest):
+    result = erasure.erase_customer(case_store(), caller_of(app), customerId, request.reason)
+    # The pseudonym, never the customer id: logs are kept and read more widely than the tables.
+    logger.info("customer data erased", extra={"pseudonym": result["pseudonym"], "cases": len(result["erased"]),
+                                               "skipped": len(result["skipped"])})
+    return json_response(200, result)
 
 
 @app.get("/insights")

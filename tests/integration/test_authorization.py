@@ -40,6 +40,7 @@ ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
     ("POST", "/reviews/{taskId}/decision"): {"groups": ("reviewers",)},
     ("POST", "/reviews/{taskId}/feedback"): {"groups": ("reviewers",)},
     ("GET", "/overrides"): {"groups": ("leads",)},
+    ("POST", "/customers/{customerId}/erasure"): {"groups": ("leads",)},
     ("GET", "/console"): {"public": 200},
     ("GET", "/openapi.json"): {"public": 200},
     ("GET", "/c/{linkId}"): {"public": 200},
@@ -51,6 +52,7 @@ ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
 REQUEST_BODIES = {
     ("POST", "/reviews/{taskId}/decision"): {"action": "approve"},
     ("POST", "/reviews/{taskId}/feedback"): {"helpful": True},
+    ("POST", "/customers/{customerId}/erasure"): {"reason": "authorization matrix"},
     ("POST", "/c/{linkId}"): {"response": "maybe"},
     ("POST", "/c/{linkId}/feedback"): {"helpful": "perhaps"},
 }

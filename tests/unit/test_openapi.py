@@ -61,6 +61,7 @@ def test_bodies_are_documented_where_a_handler_reads_one():
                       ("POST", "/c/{linkId}/feedback"): "CustomerFeedback",
                       ("POST", "/learning/proposals/{proposalId}/decision"): "ProposalDecision",
                       ("POST", "/policies/{journey}/rollback"): "PolicyRollback",
-                      ("POST", "/guardrails/{journey}/{name}/reset"): "GuardrailReset"}
+                      ("POST", "/guardrails/{journey}/{name}/reset"): "GuardrailReset",
+                      ("POST", "/customers/{customerId}/erasure"): "ErasureRequest"}
     # The customer page posts a form; API clients post JSON. Both are the contract.
     assert "application/x-www-form-urlencoded" in OPERATIONS[("POST", "/c/{linkId}")]["requestBody"]["content"]

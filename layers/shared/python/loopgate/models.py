@@ -206,6 +206,14 @@ class GuardrailReset(BaseModel):
     reason: str = Field(min_length=3, max_length=1000)
 
 
+class ErasureRequest(BaseModel):
+    """The body of POST /customers/{customerId}/erasure: why (the request it answers; name no customer here)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=1000)
+
+
 class CustomerAnswer(BaseModel):
     """The body of POST /c/{linkId}."""
 

@@ -10,10 +10,10 @@ from typing import Literal, TypeVar
 
 import boto3
 from botocore.config import Config
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from loopgate.adapters.alerts import QueueAlerts, SupervisorAlerts
-from loopgate.adapters.dynamo import CaseStore
+from loopgate.adapters.dynamo import DEFAULT_RETENTION_DAYS, CaseStore
 from loopgate.adapters.events import EventBus
 from loopgate.adapters.judges import BUDGET_SECONDS, CombinedJudge, ComprehendJudge, GuardrailJudge
 from loopgate.adapters.messaging import CustomerMessenger
@@ -25,6 +25,7 @@ from loopgate.adapters.workflow import Workflow
 class StoreSettings(BaseModel):
     cases_table: str
     overrides_table: str
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, gt=0)  # DynamoDB TTL of a case's items
 
 
 class WorkflowSettings(BaseModel):
@@ -83,7 +84,7 @@ def load_settings(model: type[Settings]) -> Settings:
 @lru_cache(maxsize=1)
 def case_store() -> CaseStore:
     config = load_settings(StoreSettings)
-    return CaseStore(boto3.resource("dynamodb"), config.cases_table, config.overrides_table)
+    return CaseStore(boto3.resource("dynamodb"), config.cases_table, config.overrides_table, config.retention_days)
 
 
 @lru_cache(maxsize=1)

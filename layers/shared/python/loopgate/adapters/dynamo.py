@@ -11,10 +11,11 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from loopgate.clock import now_iso
+from loopgate.clock import epoch, now_iso
 from loopgate.errors import ConcurrentUpdate, NotFound
 
 CASE_SK = "CASE"
+DEFAULT_RETENTION_DAYS = 400
 
 
 def to_item(value: Any) -> Any:
@@ -30,6 +31,8 @@ def from_item(value: Any) -> Any:
         return {k: from_item(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):  # string sets (a step's link hashes): JSON has lists
+        return sorted(from_item(v) for v in value)
     return value
 
 
@@ -113,6 +116,10 @@ def fold_key(case_id: str, fact: str) -> dict[str, str]:
     return {"pk": case_pk(case_id), "sk": f"FOLD#{fact}"}
 
 
+def erasure_key(pseudonym: str) -> dict[str, str]:
+    return {"pk": f"ERASURE#{pseudonym}", "sk": "ERASURE"}
+
+
 def policy_pk(journey: str) -> str:
     return f"POLICY#{journey}"
 
@@ -121,9 +128,19 @@ LIVE = "LIVE#"  # sort-key prefix of what scoring reads: the live policy version
 
 
 class CaseStore:
-    def __init__(self, dynamodb_resource, cases_table: str, overrides_table: str):
+    def __init__(self, dynamodb_resource, cases_table: str, overrides_table: str,
+                 retention_days: int = DEFAULT_RETENTION_DAYS):
         self.cases = dynamodb_resource.Table(cases_table)
         self.overrides = dynamodb_resource.Table(overrides_table)
+        self.retention_seconds = retention_days * 86400
+
+    def _expiry(self) -> int:
+        """When DynamoDB's TTL may delete an item written now for a case (epoch seconds, attribute expiresAt).
+
+        Counted from each write: the case item expires retention days after the case was created, its later
+        items (timeline, steps, tasks) at most the case's own lifetime after that.
+        """
+        return epoch() + self.retention_seconds
 
     # ------------------------------------------------------------ cases
     def create_case(self, case: dict[str, Any]) -> None:
@@ -132,6 +149,7 @@ class CaseStore:
             "sk": CASE_SK,
             "version": 1,
             "customerKey": f"CUSTOMER#{case['customer']['id']}",
+            "expiresAt": self._expiry(),
             **case,
         }
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
@@ -237,19 +255,21 @@ class CaseStore:
             "summary": summary,
             "detail": {k: v for k, v in (detail or {}).items() if v is not None},
         }
+        stored = {**event, "expiresAt": self._expiry()}
         if once:
             _if_condition_holds(
-                self.cases.put_item, Item=to_item(event), ConditionExpression="attribute_not_exists(sk)"
+                self.cases.put_item, Item=to_item(stored), ConditionExpression="attribute_not_exists(sk)"
             )
         else:
-            self.cases.put_item(Item=to_item(event))
+            self.cases.put_item(Item=to_item(stored))
         return event
 
     # ------------------------------------------------------------ review tasks
     def put_task(self, task: dict[str, Any]) -> bool:
         """Stores an open review task; False if a task with this id exists (a retried Lambda)."""
         return _if_condition_holds(
-            self.cases.put_item, Item=to_item(task_item(task)), ConditionExpression="attribute_not_exists(pk)"
+            self.cases.put_item, Item=to_item({**task_item(task), "expiresAt": self._expiry()}),
+            ConditionExpression="attribute_not_exists(pk)",
         )
 
     def get_task(self, task_id: str) -> dict[str, Any]:
@@ -458,13 +478,14 @@ class CaseStore:
 
     def put_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
         """One thumbs up/down per reviewer and task (a second vote replaces the first), for the learning loop."""
-        item = {"pk": case_pk(case_id), "sk": f"FEEDBACK#{feedback['taskId']}#{feedback['reviewer']}", **feedback}
+        item = {"pk": case_pk(case_id), "sk": f"FEEDBACK#{feedback['taskId']}#{feedback['reviewer']}", **feedback,
+                "expiresAt": self._expiry()}
         self.cases.put_item(Item=to_item(item))
 
     # ------------------------------------------------------------ customer steps and links
     def put_step(self, step: dict[str, Any]) -> bool:
         """A customer step holds the task token; False if it exists (a retried Lambda or a reminder round)."""
-        item = {**step_key(step["caseId"], step["stepId"]), **step}
+        item = {**step_key(step["caseId"], step["stepId"]), **step, "expiresAt": self._expiry()}
         return _if_condition_holds(
             self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
         )
@@ -528,7 +549,14 @@ class CaseStore:
         )
 
     def put_link(self, link: dict[str, Any]) -> None:
-        item = {**link_key(link["linkHash"]), **link}
+        """Stores a link, its hash first noted on its step: links are keyed by hash alone, and an erasure finds
+        a case's links through its steps (a hash noted for a link never stored is harmless)."""
+        self.cases.update_item(Key=step_key(link["caseId"], link["stepId"]), UpdateExpression="ADD linkHashes :h",
+                               ConditionExpression="attribute_exists(pk)",
+                               ExpressionAttributeValues={":h": {link["linkHash"]}})
+        # A link is kept no longer than its case, and no longer than it is of use (its own expiresAt).
+        item = {**link_key(link["linkHash"]), **link,
+                "expiresAt": min(link.get("expiresAt") or self._expiry(), self._expiry())}
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_link(self, link_hash: str) -> dict[str, Any]:
@@ -568,8 +596,62 @@ class CaseStore:
         )
 
     def put_customer_feedback(self, case_id: str, feedback: dict[str, Any]) -> None:
-        item = {"pk": case_pk(case_id), "sk": f"CFEEDBACK#{feedback['at']}", **feedback}
+        item = {"pk": case_pk(case_id), "sk": f"CFEEDBACK#{feedback['at']}", **feedback, "expiresAt": self._expiry()}
         self.cases.put_item(Item=to_item(item))
+
+    # ---- erasure
+    def case_ids_of_customer(self, customer_id: str) -> list[str]:
+        """Every case filed under this customer id (ByCustomer GSI, page after page; eventually consistent)."""
+        items = self._all_pages(self.cases, IndexName="ByCustomer",
+                                KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}"))
+        return sorted({i["caseId"] for i in items})
+
+    def case_items(self, case_id: str) -> list[dict[str, Any]]:
+        """Everything in a case's partition (the case item, timeline, steps, feedback), read consistently."""
+        return self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(case_pk(case_id)),
+                               ConsistentRead=True)
+
+    def replace_items(self, items: list[dict[str, Any]]) -> None:
+        """Writes back a case's items (timeline, steps, feedback, closed tasks); the case item: update_case."""
+        with self.cases.batch_writer() as batch:
+            for item in items:
+                if item["sk"] == CASE_SK:
+                    raise ValueError("the case item is written through update_case")
+                batch.put_item(Item=to_item(item))
+
+    def delete_links(self, link_hashes: list[str]) -> None:
+        with self.cases.batch_writer() as batch:
+            for link_hash in link_hashes:
+                batch.delete_item(Key=link_key(link_hash))
+
+    def replace_override(self, record: dict[str, Any]) -> None:
+        """Rewrites an existing override log item in place (erasure only: the log is otherwise append-only)."""
+        self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_exists(overrideKey)")
+
+    def note_erasure(self, pseudonym: str, first: dict[str, Any], case_ids: list[str] | None = None,
+                     finished_at: str | None = None) -> dict[str, Any]:
+        """The erasure's own record (ERASURE#<pseudonym>): `first` is written once (a retry keeps the original
+        request), erased case ids accumulate, `finished_at` marks the end. Returns the record as it now is."""
+        names = {f"#f{i}": k for i, k in enumerate(first)}
+        values: dict[str, Any] = {f":f{i}": to_item(v) for i, v in enumerate(first.values())}
+        sets = [f"#f{i} = if_not_exists(#f{i}, :f{i})" for i in range(len(first))]
+        if finished_at:
+            sets.append("finishedAt = :done")
+            values[":done"] = finished_at
+        update = "SET " + ", ".join(sets)
+        if case_ids:
+            update += " ADD caseIds :ids"
+            values[":ids"] = set(case_ids)
+        item = self.cases.update_item(Key=erasure_key(pseudonym), UpdateExpression=update,
+                                      ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                                      ReturnValues="ALL_NEW")["Attributes"]
+        return {"caseIds": [], **from_item(item)}
+
+    def get_erasure(self, pseudonym: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key=erasure_key(pseudonym), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound(f"erasure {pseudonym} not found")
+        return {"caseIds": [], **from_item(item)}
 
     # ------------------------------------------------------------ override log
     def append_override(self, record: dict[str, Any]) -> bool:

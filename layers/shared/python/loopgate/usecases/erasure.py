@@ -1,0 +1,107 @@
+"""Erasure on request: a lead removes a customer's personal data from their closed cases, keeping decisions,
+overrides and metrics under a pseudonym; the erasure is logged on each case and in a record of its own."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from loopgate import roles
+from loopgate.clock import now_iso
+from loopgate.errors import Forbidden, NotFound
+from loopgate.models import Reviewer
+from loopgate.policy import erasure as policy
+from loopgate.policy.journeys import get_journey
+from loopgate.ports import CaseStore
+
+ERASERS = roles.LEADS
+ERASED_EVENT = "personal_data_erased"
+
+
+def new_pseudonym() -> str:
+    return f"erased-{secrets.token_hex(12)}"
+
+
+def customer_hash(salt: str, customer_id: str) -> str:
+    """Lets whoever knows a customer id check it against a record; the record alone does not reveal it."""
+    return hashlib.sha256(f"{salt}:{customer_id}".encode()).hexdigest()
+
+
+def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason: str) -> dict[str, Any]:
+    """Erases the customer's closed cases; open ones are skipped (their workflow still needs the data).
+
+    Safe to retry: a case is stamped with the erasure's pseudonym and time before anything is rewritten, and a
+    retry takes them from there, so an interrupted erasure finishes under the same pseudonym.
+    """
+    if ERASERS not in caller.groups:
+        raise Forbidden(f"erasure is for the group '{ERASERS}'")
+    found = []
+    for case_id in store.case_ids_of_customer(customer_id):
+        try:
+            items = store.case_items(case_id)
+        except NotFound:  # pragma: no cover (case_items answers [] for a deleted case)
+            continue
+        case = next((i for i in items if i["sk"] == "CASE"), None)
+        # The index is eventually consistent: a case erased a moment ago may still be listed under the id.
+        if case is not None and not case["customer"].get("erased") and case["customer"]["id"] == customer_id:
+            found.append((case, items))
+    stamped = next((c["erasure"] for c, _ in found if c.get("erasure")), None)
+    pseudonym, at = (stamped["pseudonym"], stamped["at"]) if stamped else (new_pseudonym(), now_iso())
+    closed = [(c, i) for c, i in found if c["status"] in policy.CLOSED_STATUSES]
+    skipped = [{"caseId": c["caseId"],
+                "why": f"the case is {c['status']}: its workflow still needs the customer's data; erase again once "
+                       "it is closed"} for c, _ in found if c["status"] not in policy.CLOSED_STATUSES]
+    answer = {"customerId": customer_id, "pseudonym": None, "erased": [], "skipped": skipped, "at": at}
+    if not found:
+        return {**answer, "note": "no case is stored under this customer id (none, or erased before)"}
+    if not closed:
+        return answer
+    salt = secrets.token_hex(16)
+    first = {"kind": "ERASURE", "pseudonym": pseudonym, "salt": salt, "customerHash": customer_hash(salt, customer_id),
+             "reason": reason, "by": caller.sub, "at": at}
+    store.note_erasure(pseudonym, first)
+    for case, items in closed:
+        _erase_case(store, case, items, pseudonym, at, reason, caller)
+        store.note_erasure(pseudonym, first, [case["caseId"]])
+    record = store.note_erasure(pseudonym, first, finished_at=now_iso())
+    return {**answer, "pseudonym": pseudonym, "erased": record["caseIds"]}
+
+
+def _erase_case(store: CaseStore, case: dict[str, Any], items: list[dict[str, Any]], pseudonym: str, at: str,
+                reason: str, caller: Reviewer) -> None:
+    """One case, its timeline, steps, feedback, tasks, links and override log items; the case item last."""
+    if not case.get("erasure"):
+        case = store.update_case(case, {"erasure": {"pseudonym": pseudonym, "at": at}})
+    journey = get_journey(case["journey"])
+    for record in store.overrides_for_case(case["caseId"]):
+        clean = policy.scrub_override(record, journey)
+        if clean != record:
+            store.replace_override(clean)
+    rewritten, links, task_ids = [], [], {case.get("openTaskId")}
+    personal = policy.strings_in([case.get("customer"), case.get("payload"), case.get("proposal"), case.get("ai")])
+    for item in items:
+        kind = item["sk"].split("#", 1)[0]
+        clean = item
+        if kind == "EVENT" and item.get("type") != ERASED_EVENT:
+            clean = policy.scrub_event(item, journey, personal)
+            task_ids.add((item.get("detail") or {}).get("taskId"))
+        elif kind == "STEP":
+            links += item.get("linkHashes", [])
+            clean = policy.scrub_step(item)
+        elif kind in ("FEEDBACK", "CFEEDBACK"):
+            clean = policy.scrub_feedback(item)
+        if clean != item:
+            rewritten.append(clean)
+    for task_id in sorted(t for t in task_ids if t):
+        try:
+            task = store.get_task(task_id)
+        except NotFound:
+            continue
+        clean = policy.scrub_task(task, journey)
+        if task["status"] != "OPEN" and clean != task:  # an open task holds no decision yet
+            rewritten.append(clean)
+    store.delete_links(links)  # first: the steps rewritten below no longer name them
+    store.replace_items(rewritten)
+    store.append_event(case["caseId"], ERASED_EVENT, "Personal data erased on request", actor=f"lead:{caller.sub}",
+                       detail={"reason": reason, "pseudonym": pseudonym}, at=at)
+    store.update_case(case, policy.scrub_case(case, journey, pseudonym))
