@@ -17,7 +17,9 @@ from loopgate.usecases.customer_steps import (
     csrf_token,
     customer_view,
     give_customer_feedback,
+    link_locale,
 )
+from loopgate.web.formatting import preferred_language
 from loopgate.web.http import json_response, resolver
 from loopgate.web.pages import answered_page, customer_page, feedback_page, message_page
 from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
@@ -65,11 +67,18 @@ def _html(status: int, body: str) -> Response:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=_SECURITY_HEADERS)
 
 
-def _refused(exc: Exception) -> Response:
-    """A link that cannot be used, as a page; the status is the same as for JSON clients."""
+def _refused(exc: Exception, link_id: str) -> Response:
+    """A link that cannot be used, as a page in the customer's language (the link's, else the browser's) that
+    says which (answered, expired, ...) and what happens now; the status is the same as for JSON clients."""
     status, key = {Gone: (410, "gone"), NotFound: (404, "unknown"), Forbidden: (403, "forbidden"),
                    TryAgain: (409, "try_again"), UnsupportedMediaType: (415, "forbidden")}[type(exc)]
-    return _html(status, message_page(None, key))
+    if isinstance(exc, Gone) and exc.reason in ("answered", "expired", "closed", "changed", "feedback"):
+        key = exc.reason
+    return _html(status, message_page(_locale(link_id), key))
+
+
+def _locale(link_id: str) -> str | None:
+    return link_locale(case_store(), link_id) or preferred_language(app.current_event.headers.get("Accept-Language"))
 
 
 def _parse(model: type[BaseModel], link_id: str) -> BaseModel:
@@ -106,31 +115,34 @@ def get_page(linkId: str):
     except (Gone, NotFound) as exc:
         if _wants_json():
             raise
-        return _refused(exc)
+        return _refused(exc, linkId)
     if _wants_json():
         return json_response(200, view)
-    return _html(200, customer_page(view, csrf=csrf_token(linkId)))
+    declining = (app.current_event.query_string_parameters or {}).get("decline") == "1"
+    return _html(200, customer_page(view, csrf=csrf_token(linkId), declining=declining))
 
 
 @app.post("/c/<linkId>")
 def post_answer(linkId: str):
     try:
         reply = _parse(CustomerAnswer, linkId)
+        # What the customer answered, read before the answer uses the link up: the thanks page echoes it.
+        asked = None if _wants_json() else customer_view(case_store(), linkId)
         result = answer(case_store(), workflow(), linkId, reply)
     except (Gone, NotFound, Forbidden, TryAgain, UnsupportedMediaType) as exc:
         if _wants_json():
             raise
-        return _refused(exc)
+        return _refused(exc, linkId)
     except InvalidInput as exc:
         if _wants_json():
             raise
         view = customer_view(case_store(), linkId)
-        return _html(400, customer_page(view, errors={exc.field: exc.message}, csrf=csrf_token(linkId)))
+        return _html(400, customer_page(view, errors={exc.field: exc.code}, csrf=csrf_token(linkId)))
     logger.info("customer answered", extra={"caseId": result["caseId"], "response": reply.response})
     metrics.add_metric(name="CustomerAnswers", unit=MetricUnit.Count, value=1)
     if _wants_json():
         return json_response(200, {k: result[k] for k in ("caseId", "response", "status")})
-    return _html(200, answered_page(result["locale"], reply.response, result["personWithinHours"],
+    return _html(200, answered_page(asked, reply.model_dump(exclude_none=True), result["personWithinHours"],
                                     feedback_action=f"{linkId}/feedback", csrf=csrf_token(linkId)))
 
 
@@ -142,11 +154,11 @@ def post_feedback(linkId: str):
     except (Gone, NotFound, Forbidden, UnsupportedMediaType) as exc:
         if _wants_json():
             raise
-        return _refused(exc)
+        return _refused(exc, linkId)
     metrics.add_metric(name="CustomerFeedback", unit=MetricUnit.Count, value=1)
     if _wants_json():
         return json_response(200, {"caseId": stored["caseId"], "helpful": stored["helpful"]})
-    return _html(200, feedback_page(None))
+    return _html(200, feedback_page(_locale(linkId)))
 
 
 @logger.inject_lambda_context(clear_state=True)

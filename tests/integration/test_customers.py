@@ -217,5 +217,6 @@ def test_a_form_error_is_shown_next_to_its_field(stack):
 
     assert refused.status_code == 400
     assert 'aria-invalid="true"' in refused.text
-    assert '<p class="error" id="f-orderNumber-error">is required</p>' in refused.text
+    assert '<p class="error" id="f-orderNumber-error">Please fill in Order number.</p>' in refused.text
+    assert "Please check: Order number" in refused.text  # the summary names the field in words, too
     assert page(link).status_code == 200, "a refused answer does not use the link"

@@ -8,10 +8,11 @@ class LoopgateError(Exception):
 class InvalidInput(LoopgateError):
     """Input that breaks a rule; `field` names the offending field (dotted path)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.code = code  # what pages say in the reader's language ("required", "no_correction"); None: invalid
 
 
 class InvalidValue(InvalidInput):
@@ -35,7 +36,12 @@ class UnsupportedMediaType(LoopgateError):
 
 
 class Gone(LoopgateError):
-    """A customer link that expired or was already used."""
+    """A customer link that expired or was already used; `reason` says which, for the page the customer reads:
+    answered, expired, closed (a person took over), changed (the proposal changed since) or gone."""
+
+    def __init__(self, message: str, reason: str = "gone"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class ConcurrentUpdate(LoopgateError):

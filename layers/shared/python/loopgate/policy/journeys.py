@@ -5,9 +5,9 @@ import json
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from loopgate import roles
 from loopgate.errors import InvalidInput, InvalidValue, JourneyDefinitionError
@@ -28,6 +28,7 @@ class LimitsOverride(BaseModel):
 
 
 CustomerAsk = Literal["confirm", "choose", "provide", "correct"]
+Display = Literal["text", "number", "money", "date", "choice"]
 
 
 class Decision(BaseModel):
@@ -59,7 +60,16 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["string", "number", "integer", "boolean", "object", "array"]
-    label: str | None = None
+    label: str | None = Field(default=None, description="What people read instead of the key (English).")
+    labels: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], str] = Field(
+        default_factory=dict, description="The label per other locale, e.g. {\"de\": \"Monatlicher Preis\"}.")
+    display: Display | None = Field(default=None, description="How pages show the value: money (with currency), "
+                                    "date (an ISO date), number, choice (one of choices), text; default by type.")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="money: the ISO 4217 code.")
+    currencyField: str | None = Field(default=None, description="money: the sibling field holding the ISO code "
+                                      "(wins over currency when set and valid).")
+    choices: dict[str, dict[str, str]] | None = Field(
+        default=None, description="choice: per value, its words per locale ({\"waive_fee\": {\"en\": ...}}).")
     minimum: float | None = Field(default=None, description="number/integer: the smallest allowed value.")
     maximum: float | None = Field(default=None, description="number/integer: the largest allowed value.")
     enum: list[str | int | float] | None = Field(default=None, min_length=1, description="The allowed values.")
@@ -76,7 +86,23 @@ class FieldSpec(BaseModel):
             raise ValueError(f"maxLength applies to strings, not to a {self.type}")
         if self.properties is not None and self.type != "object":
             raise ValueError(f"properties apply to objects, not to a {self.type}")
+        if self.display == "money" and (not numeric or not (self.currency or self.currencyField)):
+            raise ValueError("display money needs a number and a currency or currencyField")
+        if self.display == "date" and self.type != "string":
+            raise ValueError(f"display date applies to strings (ISO dates), not to a {self.type}")
+        if self.display == "number" and not numeric:
+            raise ValueError(f"display number applies to numbers, not to a {self.type}")
+        if (self.display == "choice") != (self.choices is not None):
+            raise ValueError("display choice and choices go together")
+        if (self.currency or self.currencyField) and self.display != "money":
+            raise ValueError("currency and currencyField apply to display money")
+        if "en" in self.labels:
+            raise ValueError("labels: the English words are label")
         return self
+
+    def label_in(self, locale: str | None) -> str | None:
+        """The label in the locale's language, else the English one."""
+        return self.labels.get((locale or "en").split("-")[0].lower()) or self.label
 
     def problem_with(self, value: Any) -> str | None:
         """Why `value` does not fit this field, or None. Numbers must be finite: NaN passes no comparison."""
@@ -108,6 +134,13 @@ class PayloadSchema(BaseModel):
     required: list[str] = Field(default_factory=list)
     properties: dict[str, FieldSpec] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _currency_fields_declared(self) -> PayloadSchema:
+        for name, spec in self.properties.items():
+            if spec.currencyField and spec.currencyField not in self.properties:
+                raise ValueError(f"{name}.currencyField: {spec.currencyField!r} is not a declared sibling field")
+        return self
+
     def check(self, values: dict[str, Any], prefix: str) -> None:
         """Raises InvalidValue naming the first declared field whose value does not fit its spec."""
         for name, spec in self.properties.items():
@@ -129,6 +162,10 @@ class CustomerStep(BaseModel):
     fields: list[str] = Field(default_factory=list, description="Payload fields the customer may provide.")
     intro: dict[str, str] = Field(default_factory=dict, description="Per locale: the message's opening line.")
     reminders: int = Field(default=1, ge=0, le=5, description="Reminders before a person reaches out.")
+    about: list[str] = Field(default_factory=list, description="Payload fields that name what the case is about "
+                             "(the contract, the order): the page's first lines.")
+    changes: dict[str, str] = Field(default_factory=dict, description="Proposal field -> the payload field with its "
+                                    "value before the change: the page shows before -> after.")
 
 
 class Queues(BaseModel):
@@ -261,6 +298,15 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         if rule.capability and rule.capability not in capability_names():
             raise JourneyDefinitionError(f"{source}: rules.{index}.capability: unknown capability "
                                          f"{rule.capability!r} (authority.json names them)")
+    for key in journey.customerStep.about:
+        if key not in journey.payload.properties:
+            raise JourneyDefinitionError(f"{source}: customerStep.about: {key!r} is not a declared payload field")
+    for after, before in journey.customerStep.changes.items():
+        if after not in journey.proposal.properties:
+            raise JourneyDefinitionError(f"{source}: customerStep.changes: {after!r} is not a declared proposal field")
+        if before not in journey.payload.properties:
+            raise JourneyDefinitionError(f"{source}: customerStep.changes.{after}: {before!r} is not a declared "
+                                         "payload field")
     for key in journey.memory.keys:
         if key not in journey.payload.properties:
             raise JourneyDefinitionError(f"{source}: memory.keys: {key!r} is not a declared payload field")

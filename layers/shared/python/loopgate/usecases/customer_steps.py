@@ -120,12 +120,21 @@ def _open_step(store: CaseStore, link_id: str) -> tuple[dict[str, Any], dict[str
     except NotFound:
         raise Gone("this request no longer exists") from None
     if link.get("usedAt") or step.get("answeredAt"):
-        raise Gone("this request was already answered")
+        raise Gone("this request was already answered", reason="answered")
     if step.get("closedAt"):
-        raise Gone("we are no longer waiting for this answer; a person from our team will contact you")
+        raise Gone("we are no longer waiting for this answer; a person from our team will contact you", reason="closed")
     if step["validUntil"] <= epoch():
-        raise Gone("this link has expired")
+        raise Gone("this link has expired", reason="expired")
     return link, step
+
+
+def link_locale(store: CaseStore, link_id: str) -> str | None:
+    """The customer's locale for a page about a link that cannot be used (None: unknown link or case)."""
+    try:
+        link = store.get_link(link_hash(link_id))
+        return store.get_case(link["caseId"])["customer"].get("locale")
+    except NotFound:
+        return None
 
 
 def csrf_token(link_id: str) -> str:
@@ -166,6 +175,9 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
             "proposal": {k: v for k, v in case["proposal"].items() if k not in ("options", "chosen")},
             "responses": list(ALLOWED[kind]), "validUntil": step["validUntil"],
             "personWithinHours": max(1, journey.limits.reviewSeconds // 3600)}
+    # What the page names the case by (C-2231) and what the proposal changes from (Basic 20): the journey says which.
+    view["about"] = {k: case["payload"][k] for k in journey.customerStep.about if k in case["payload"]}
+    view["before"] = {k: case["payload"][v] for k, v in journey.customerStep.changes.items() if v in case["payload"]}
     if kind == "choose":
         view["options"] = [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
     if kind == "provide":
@@ -244,7 +256,7 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
     if reply.response == "choose":
         ids = [str(o.get("id")) for o in case["proposal"].get("options", []) if isinstance(o, dict)]
         if reply.option not in ids:
-            raise InvalidInput("option", f"must be one of {', '.join(ids)}")
+            raise InvalidInput("option", f"must be one of {', '.join(ids)}", code="choose")
     if reply.response == "provide":
         journey = get_journey(case["journey"])
         fields = reply.fields or {}
@@ -256,7 +268,7 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
         for name in asked:
             required = name in journey.payload.required or bool(step.get("fields"))
             if required and fields.get(name, case["payload"].get(name)) in (None, ""):
-                raise InvalidInput(f"fields.{name}", "is required")
+                raise InvalidInput(f"fields.{name}", "is required", code="required")
     if reply.response == "correct":
         extracted = case["payload"].get("extracted", {})
         fields = reply.fields or {}
@@ -271,7 +283,7 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
             if problem:
                 raise InvalidValue(f"fields.{name}", problem)
         if not fields or all(extracted.get(k) == v for k, v in fields.items()):
-            raise InvalidInput("fields", "no correction: confirm instead")
+            raise InvalidInput("fields", "no correction: confirm instead", code="no_correction")
 
 
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
@@ -279,14 +291,14 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
     case = store.get_case(link["caseId"])
     if step.get("proposalVersion") not in (None, proposal_version(case["proposal"])):
         # The customer answers what their message showed; a changed proposal is a new question.
-        raise Gone("what this link showed has changed since; we will send you the current proposal")
+        raise Gone("what this link showed has changed since; we will send you the current proposal", reason="changed")
     reply = coerce_reply(step["kind"], reply, case)
     # A form's text became numbers just now; they must be storable like any JSON body's (1e-200 is not).
     check_storable(reply.fields or {}, "fields")
     check_reply(step, reply, case)
     record = reply.model_dump(exclude_none=True)
     if not store.answer_step(case["caseId"], step["stepId"], epoch(), record):
-        raise Gone("this request was already answered or has expired")
+        raise Gone("this request was already answered or has expired", reason="answered")
     store.set_link_used(link["linkHash"], True)
     try:
         workflow.resume(step["taskToken"], {"actor": {"kind": "customer", "id": case["customer"]["id"]},
@@ -309,7 +321,7 @@ def give_customer_feedback(store: CaseStore, link_id: str, helpful: bool, commen
     """Microfeedback after an answer: thumbs up/down and a comment, once per link, kept per case and journey."""
     link = store.get_link(link_hash(link_id))
     if not store.take_feedback_slot(link["linkHash"]):
-        raise Gone("feedback for this request was already given, or it was not answered yet")
+        raise Gone("feedback for this request was already given, or it was not answered yet", reason="feedback")
     item = {"caseId": link["caseId"], "journey": link["journey"], "stepId": link["stepId"], "helpful": helpful,
             "comment": comment, "at": now_iso()}
     store.put_customer_feedback(link["caseId"], item)
