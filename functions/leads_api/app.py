@@ -5,6 +5,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
 from loopgate.usecases import erasure, guardrails, insights, proposals
 from loopgate.web.http import caller_of, json_response, resolver
@@ -85,7 +86,9 @@ def get_guardrails():
 @app.post("/guardrails/runs")
 @tracer.capture_method
 def post_guardrail_run():
-    return json_response(200, guardrails.run_checks(case_store(), supervisor_alerts(), caller_of(app)))
+    checked = guardrails.run_checks(case_store(), supervisor_alerts(), caller_of(app))
+    count_trips(checked["items"])
+    return json_response(200, checked)
 
 
 @app.post("/guardrails/<journey>/<name>/reset")

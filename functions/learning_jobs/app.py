@@ -2,6 +2,7 @@
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.usecases import guardrails, proposals
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
 
@@ -23,5 +24,6 @@ SETTINGS = load_settings(LearningJobsSettings)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     proposed = proposals.run_proposer(case_store(), None)
     checked = guardrails.run_checks(case_store(), supervisor_alerts(), None)
+    count_trips(checked["items"])
     logger.info("learning jobs ran", extra={"proposals": len(proposed["items"]), "guardrails": len(checked["items"])})
     return {"proposals": len(proposed["items"]), "guardrails": len(checked["items"])}

@@ -125,6 +125,15 @@ def policy_pk(journey: str) -> str:
 
 
 LIVE = "LIVE#"  # sort-key prefix of what scoring reads: the live policy version and the guardrail states
+GUARDRAIL_LOG = "GUARDRAILLOG#"  # a guardrail's history (append-only): GUARDRAILLOG#<name>#<at>
+
+
+def guardrail_key(journey: str, name: str) -> dict[str, str]:
+    return {"pk": policy_pk(journey), "sk": f"{LIVE}guardrail#{name}"}
+
+
+def guardrail_log_key(journey: str, name: str, at: str) -> dict[str, str]:
+    return {"pk": policy_pk(journey), "sk": f"{GUARDRAIL_LOG}{name}#{at}#{_suffix()}"}
 
 
 class CaseStore:
@@ -740,3 +749,58 @@ class CaseStore:
         policy = next((i for i in items if i["sk"] == f"{LIVE}policy"), None)
         return policy, [i for i in items if i["sk"].startswith(f"{LIVE}guardrail#")]
 
+
+    # ------------------------------------------------------------ learning: guardrails
+    def change_guardrail(self, journey: str, name: str, state: dict[str, Any], log: dict[str, Any], *,
+                         expect_since: str | None) -> bool:
+        """Writes a guardrail's new state and its history entry in one transaction, only if the state is still the
+        one the writer read: ok (`expect_since` None) or tripped since `expect_since`. False when another check or
+        a lead changed it first (two concurrent checks trip it once)."""
+        client = self.cases.meta.client
+        if expect_since is None:
+            condition = "attribute_not_exists(pk) OR #state <> :tripped"
+            values: dict[str, Any] = {":tripped": "tripped"}
+        else:
+            condition = "#state = :tripped AND since = :since"
+            values = {":tripped": "tripped", ":since": expect_since}
+        item = {**guardrail_key(journey, name), **state}
+        entry = {**guardrail_log_key(journey, name, log["at"]), "journey": journey, "name": name, **log}
+        return _if_condition_holds(client.transact_write_items, TransactItems=[
+            {"Put": {"TableName": self.cases.name, "Item": to_item(item), "ConditionExpression": condition,
+                     "ExpressionAttributeNames": {"#state": "state"},
+                     "ExpressionAttributeValues": to_item(values)}},
+            {"Put": {"TableName": self.cases.name, "Item": to_item(entry),
+                     "ConditionExpression": "attribute_not_exists(pk)"}}])
+
+    def note_guardrail_check(self, journey: str, name: str, fields: dict[str, Any], *,
+                             expect_since: str | None) -> bool:
+        """Records a check's reading (value, cases, checkedAt) on a state no one changed since it was read."""
+        names = {f"#f{i}": k for i, k in enumerate(fields)} | {"#state": "state"}
+        values = {f":f{i}": v for i, v in enumerate(fields.values())} | {":tripped": "tripped"}
+        if expect_since is None:
+            condition = "attribute_not_exists(pk) OR #state <> :tripped"
+            sets = [f"#f{i} = :f{i}" for i in range(len(fields))] + ["#state = if_not_exists(#state, :ok)"]
+            values[":ok"] = "ok"
+        else:
+            condition = "#state = :tripped AND since = :since"
+            sets = [f"#f{i} = :f{i}" for i in range(len(fields))]
+            values[":since"] = expect_since
+        return _if_condition_holds(self.cases.update_item, Key=guardrail_key(journey, name),
+                                   UpdateExpression="SET " + ", ".join(sets), ConditionExpression=condition,
+                                   ExpressionAttributeNames=names, ExpressionAttributeValues=to_item(values))
+
+    def mark_guardrail_alerted(self, journey: str, name: str, since: str, alerted: bool) -> bool:
+        """Claims (True) or gives back (False, the alert did not go out) the supervisors' alert of a trip: the
+        claim succeeds once per trip."""
+        return _if_condition_holds(
+            self.cases.update_item, Key=guardrail_key(journey, name), UpdateExpression="SET alerted = :to",
+            ConditionExpression="#state = :tripped AND since = :since AND alerted <> :to",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":tripped": "tripped", ":since": since, ":to": alerted})
+
+    def guardrail_history(self, journey: str, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        """A guardrail's latest trips, restores and resets, newest first (bounded)."""
+        page = self.cases.query(KeyConditionExpression=Key("pk").eq(policy_pk(journey))
+                                & Key("sk").begins_with(f"{GUARDRAIL_LOG}{name}#"),
+                                ScanIndexForward=False, Limit=limit)
+        return [from_item(i) for i in page["Items"]]
