@@ -69,10 +69,12 @@ class LocalEngine:
 
     time_scale: 0.001 makes an hour of Wait, Retry or TimeoutSeconds pass in 3.6 s.
     api_keys: the channels' API keys (api_key: a single one); api_key is the first.
+    skip_schedules: scheduled functions (logical ids) that do not run by themselves; a test calls what they do.
     """
 
     def __init__(self, *, time_scale: float = 1.0, public_base_url: str = "http://127.0.0.1:3000",
-                 api_key: str = "local-dev-key", api_keys: list[str] | None = None, region: str = "us-east-1"):
+                 api_key: str = "local-dev-key", api_keys: list[str] | None = None, region: str = "us-east-1",
+                 skip_schedules: tuple[str, ...] = ()):
         self.template = Template(load_template(), region=region)
         self.time_scale = time_scale
         self.public_base_url = public_base_url
@@ -85,6 +87,10 @@ class LocalEngine:
         self.api_keys = {k: api_key_id(k) for k in keys}
         self.region = region
         self.functions: dict[str, Function] = self.template.functions()
+        unknown = set(skip_schedules) - {name for name, fn in self.functions.items() if fn.schedules}
+        if unknown:
+            raise ValueError(f"skip_schedules: no scheduled function {sorted(unknown)[0]!r} in template.yaml")
+        self.skip_schedules = set(skip_schedules)
         self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
         self.outbox: list[OutboxItem] = []
         self._links_client = None
@@ -319,6 +325,8 @@ class LocalEngine:
     def _start_schedules(self) -> None:
         """EventBridge schedules of the template, run on scaled time in daemon threads."""
         for fn in self.functions.values():
+            if fn.logical_id in self.skip_schedules:
+                continue
             for period in fn.schedules:
                 thread = threading.Thread(target=self._run_schedule, args=(fn.logical_id, period), daemon=True,
                                           name=f"schedule-{fn.logical_id}")

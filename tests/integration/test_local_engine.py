@@ -245,3 +245,10 @@ def test_options_lists_the_methods_of_a_path(stack):
     assert case.status_code == 204 and case.headers["Allow"] == "GET, HEAD, OPTIONS"
     assert requests.options(f"{stack.url}/_local/token", timeout=10).headers["Allow"] == "OPTIONS, POST"
     assert requests.options(f"{stack.url}/no/such/path", timeout=10).status_code == 404
+
+
+def test_the_learning_jobs_wait_for_the_tests_that_call_them(stack):
+    """Every 3.6 s of scaled time they would trip guardrails on other tests' cases."""
+    running = {thread.name for thread in stack.engine._schedules}
+    assert "schedule-ReviewDeadlinesFunction" in running
+    assert "schedule-LearningJobsFunction" not in running

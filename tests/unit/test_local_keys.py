@@ -25,3 +25,9 @@ def test_the_single_key_argument_still_works():
     assert engine.api_key == "solo" and list(engine.api_keys) == ["solo"]
     engine = LocalEngine(api_keys=["a", "b"])
     assert engine.api_key == "a" and len(set(engine.api_keys.values())) == 2
+
+
+def test_a_skipped_schedule_must_name_a_scheduled_function():
+    with pytest.raises(ValueError, match="skip_schedules: no scheduled function 'ScoreFunction'"):
+        LocalEngine(skip_schedules=("ScoreFunction",))
+    assert LocalEngine(skip_schedules=("LearningJobsFunction",)).skip_schedules == {"LearningJobsFunction"}
