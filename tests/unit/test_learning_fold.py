@@ -1,7 +1,10 @@
 """The learning loop's facts: folded into stats and memory once, however often a step is retried."""
-from loopgate.usecases.learning import observe
-
-from .world import refund_request
+from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer, ReviewFeedback
+from loopgate.usecases.customer_steps import answer, give_customer_feedback, open_customer_step
+from loopgate.usecases.learning import observe, precedent_words
+from loopgate.usecases.reviews import audit_task, decide, give_feedback, review_view
+from tests.helpers import load_event
+from tests.unit.world import refund_request
 
 
 def test_a_scored_case_is_counted_once_under_every_dimension(world, store):
@@ -46,12 +49,6 @@ def test_a_cancelled_transaction_leaves_no_item_behind(store):
 
 
 # ---------------------------------------------------------------- every fact, once
-from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer, ReviewFeedback  # noqa: E402
-from loopgate.usecases.customer_steps import answer, give_customer_feedback  # noqa: E402
-from loopgate.usecases.learning import precedent_words  # noqa: E402
-from loopgate.usecases.reviews import audit_task, decide, give_feedback, review_view  # noqa: E402
-from tests.helpers import load_event  # noqa: E402
-
 ANA = Reviewer(sub="ana", name="ana@example.com", groups=("reviewers",))
 ENTERED = "2026-11-02T09:00:01.000Z"  # the record step's EnteredTime: the same on each retry
 
@@ -134,7 +131,6 @@ def test_a_reminder_is_a_second_message_and_a_retried_send_is_not(world, store):
     reminded = world.record(state, {"Error": "States.Timeout"}, recorded_at=ENTERED)
     assert reminded["plan"]["reminders"] == 1
     token = world.workflow.wait(60)
-    from loopgate.usecases.customer_steps import open_customer_step
     for _ in range(2):  # a retried invocation with the same token sends nothing new
         open_customer_step(store, world.messenger, reminded, token, "https://example.test", world.events)
     stats = totals(store, store.get_case(state["caseId"]))
