@@ -1,14 +1,17 @@
 """The learning loop's facts: folded into stats and memory once, however often a step is retried."""
-from loopgate.usecases.learning import observe
-
-from .world import refund_request
+from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer, ReviewFeedback
+from loopgate.usecases.customer_steps import answer, give_customer_feedback, open_customer_step
+from loopgate.usecases.learning import observe, precedent_words
+from loopgate.usecases.reviews import audit_task, decide, give_feedback, review_view
+from tests.helpers import load_event
+from tests.unit.world import refund_request
 
 
 def test_a_scored_case_is_counted_once_under_every_dimension(world, store):
     state = world.new_case(refund_request(20))
     case = store.get_case(state["caseId"])
     assert case["policyVersion"] == 1
-    assert case["slice"] == "rule=small-confident-refund|confidence=0.9-1.0"
+    assert case["slice"] == "rule=small-confident-refund|category=-|confidence=0.9-1.0"
     day = case["createdAt"][:10]
     stats = {item["sk"]: item for item in store.stats("refund", day)}
     assert stats["all#-"]["cases"] == 1 and stats["all#-"]["routed_auto"] == 1
@@ -43,3 +46,147 @@ def test_a_cancelled_transaction_leaves_no_item_behind(store):
                                 "ConditionExpression": "attribute_exists(pk)"}}])
     assert "Item" not in store.cases.get_item(Key={"pk": "CASE#c1", "sk": "FOLD#scored"})
     assert store.cases.get_item(Key={"pk": "STATS#refund#2026-11-02", "sk": "all#-"})["Item"]["cases"] == 3
+
+
+# ---------------------------------------------------------------- every fact, once
+ANA = Reviewer(sub="ana", name="ana@example.com", groups=("reviewers",))
+ENTERED = "2026-11-02T09:00:01.000Z"  # the record step's EnteredTime: the same on each retry
+
+
+def totals(store, case, dimension="all#-"):
+    return {item["sk"]: item for item in store.stats(case["journey"], case["learning"]["day"])}.get(dimension, {})
+
+
+def decided(world, amount, decision, clock_seconds=0):
+    """A refund a reviewer decides; the record step runs twice (a retry), as Lambda may."""
+    review = world.wait_for_review(world.new_case(refund_request(amount)))
+    world.clock.advance(clock_seconds)
+    decide(world.store, world.workflow, ANA, review.task_id, decision)
+    outcome = world.workflow.outcome(review.token)
+    world.record(review.state, outcome, recorded_at=ENTERED)
+    world.record(review.state, outcome, recorded_at=ENTERED)
+    return review, world.store.get_case(review.case_id)
+
+
+def test_a_modify_recorded_twice_counts_once_in_stats_and_memory(world, store):
+    review, case = decided(world, 120, ReviewDecision(action="modify", reason="one item kept", proposal={
+        "action": "refund", "amount": 80, "currency": "EUR"}), clock_seconds=600)
+    stats = totals(store, case)
+    assert (stats["touched"], stats["decisions"], stats["overrides"]) == (1, 1, 1)
+    assert stats["reason:one item kept"] == 1
+    assert (stats["t:900"], stats["decisionSeconds"]) == (1, 600)  # ten minutes from the case to the decision
+    assert "escalations" not in stats
+    assert totals(store, case, "reviewer#ana")["overrides"] == 1
+    memory = store.memory_slice("refund", case["slice"])
+    assert (memory["modified"], memory["change:amount:down"]) == (1, 1)
+    assert memory["example:modified"] == case["caseId"]
+    assert memory["firstOverrideAt"] == world.workflow.outcome(review.token)["at"]
+
+
+def test_an_approval_is_a_decision_but_no_override(world, store):
+    _, case = decided(world, 120, ReviewDecision(action="approve"))
+    stats = totals(store, case)
+    assert (stats["decisions"], stats.get("overrides", 0)) == (1, 0)
+    memory = store.memory_slice("refund", case["slice"])
+    assert memory["approvedUnchanged"] == 1 and "firstOverrideAt" not in memory
+
+
+def test_an_escalation_counts_as_one_and_its_new_task_is_no_second_touch(world, store):
+    review, case = decided(world, 120, ReviewDecision(action="escalate", reason="needs a senior"))
+    world.wait_for_review(world.record(review.state, world.workflow.outcome(review.token), recorded_at=ENTERED))
+    stats = totals(store, case)
+    assert (stats["touched"], stats["escalations"], stats["decisions"]) == (1, 1, 1)
+    assert store.memory_slice("refund", case["slice"])["escalated"] == 1
+
+
+def test_a_review_timeout_recorded_twice_is_one_escalation(world, store):
+    review = world.wait_for_review(world.new_case(refund_request(120)))
+    timeout = world.workflow.time_out(review.token)
+    world.record(review.state, timeout, recorded_at=ENTERED)
+    world.record(review.state, timeout, recorded_at=ENTERED)
+    assert totals(store, store.get_case(review.case_id))["escalations"] == 1
+
+
+def test_a_customer_answer_recorded_twice_counts_once_with_its_effort(world, store):
+    state = world.new_case(load_event("contract_change_confident.json"))
+    token, link = world.wait_for_customer(state)
+    answer(store, world.workflow, link, CustomerAnswer(response="reject"))
+    outcome = world.workflow.outcome(token)
+    world.record(state, outcome, recorded_at=ENTERED)
+    world.record(state, outcome, recorded_at=ENTERED)
+    case = store.get_case(state["caseId"])
+    stats = totals(store, case)
+    assert (stats["customerAnswers"], stats["customerRejections"]) == (1, 1)
+    assert (stats["messages"], stats["interactions"], stats.get("reminders", 0)) == (1, 1, 0)
+    assert store.memory_slice("contract_change", case["slice"])["customerDeclined"] == 1
+
+    give_customer_feedback(store, link, False, "too slow")
+    stats = totals(store, case)
+    assert (stats["feedback"], stats["negativeFeedback"]) == (1, 1)
+
+
+def test_a_reminder_is_a_second_message_and_a_retried_send_is_not(world, store):
+    state = world.new_case(load_event("contract_change_confident.json"))
+    world.wait_for_customer(state)
+    reminded = world.record(state, {"Error": "States.Timeout"}, recorded_at=ENTERED)
+    assert reminded["plan"]["reminders"] == 1
+    token = world.workflow.wait(60)
+    for _ in range(2):  # a retried invocation with the same token sends nothing new
+        open_customer_step(store, world.messenger, reminded, token, "https://example.test", world.events)
+    stats = totals(store, store.get_case(state["caseId"]))
+    assert (stats["messages"], stats["reminders"]) == (2, 1)
+
+
+def test_an_audit_disagreement_and_reviewer_thumbs_count_once(world, store):
+    state = world.new_case(refund_request(20))
+    case = store.get_case(state["caseId"])
+    store.put_task(audit_task("audit-1", case["caseId"], "refund", "audit", "2026-11-02T09:00:00.000Z"))
+    auditor = Reviewer(sub="aud", name="aud", groups=("audit",))
+    decide(store, world.workflow, auditor, "audit-1", ReviewDecision(action="reject", reason="too generous"))
+    for helpful in (False, True):  # a second vote replaces the first; the tally keeps the first
+        give_feedback(store, auditor, "audit-1", ReviewFeedback(helpful=helpful))
+    stats = totals(store, case)
+    assert (stats["audits"], stats["auditDisagreements"], stats.get("touched", 0)) == (1, 1, 0)
+    assert (stats["feedback"], stats["negativeFeedback"]) == (1, 1)
+    assert totals(store, case, "reviewer#aud")["audits"] == 1
+    memory = store.memory_slice("refund", case["slice"])
+    assert (memory["auditDisagreed"], memory["auditReason:too generous"]) == (1, 1)
+
+
+def test_a_case_scored_before_the_loop_adds_nothing(world, store):
+    review = world.wait_for_review(world.new_case(refund_request(120)))
+    case = store.get_case(review.case_id)
+    store.cases.update_item(Key={"pk": f"CASE#{case['caseId']}", "sk": "CASE"}, UpdateExpression="REMOVE learning")
+    decide(store, world.workflow, ANA, review.task_id, ReviewDecision(action="approve"))
+    world.record(review.state, world.workflow.outcome(review.token))
+    assert totals(store, case).get("decisions", 0) == 0
+
+
+# ---------------------------------------------------------------- precedent
+def test_the_reviewer_sees_what_people_did_with_similar_cases(world, store):
+    modified, _ = decided(world, 120, ReviewDecision(action="modify", reason="one item kept", proposal={
+        "action": "refund", "amount": 80, "currency": "EUR"}))
+    rejected, _ = decided(world, 130, ReviewDecision(action="reject", reason="policy"))
+    review = world.wait_for_review(world.new_case(refund_request(140)))
+
+    precedent = review_view(store, ANA, review.task_id)["precedent"]
+    assert precedent["summary"] == "similar cases: 1 lowered amount, 1 rejected: policy"
+    assert precedent["cases"] == 2
+    assert precedent["describe"] == "rule " + store.get_case(review.case_id)["rule"] + \
+        ", category -, confidence 0.9-1.0"
+    assert {(e["outcome"], e["caseId"]) for e in precedent["examples"]} == {
+        ("modified", modified.case_id), ("rejected", rejected.case_id)}
+
+
+def test_a_case_alone_in_its_slice_has_no_precedent_yet(world, store):
+    review = world.wait_for_review(world.new_case(refund_request(120)))
+    assert review_view(store, ANA, review.task_id)["precedent"]["summary"] == "no similar cases yet"
+
+
+def test_precedent_words_name_the_top_change_and_reject_reason():
+    memory = {"cases": 20, "approvedUnchanged": 14, "modified": 3, "change:amount:down": 2, "change:note:changed": 1,
+              "rejected": 3, "reason:policy": 2, "reason:fraud": 1}
+    assert precedent_words(memory) == ("14 approved unchanged, 3 modified (2 lowered amount), "
+                                       "3 rejected, 2 of them: policy")
+    assert precedent_words({"modified": 1, "change:amount:up": 1}) == "1 raised amount"
+    assert precedent_words({"cases": 4}) is None

@@ -25,6 +25,7 @@ from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
+from loopgate.usecases.learning import fact_part, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
 
@@ -85,6 +86,9 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
         raise CustomerUnreachable(str(exc)) from exc
     store.mark_step_sent(case["caseId"], step_id, task_token)
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
+    # Each send holds its own token: the same token is the same send, however often this step is retried.
+    observe_effort(store, case, f"message:{step_id}:{fact_part(task_token)}", messages=1,
+                   **({"reminders": 1} if reminder else {}))
     what = "Reminded" if reminder else "Asked"
     store.append_event(case["caseId"], "customer_reminded" if reminder else "customer_asked",
                        f"{what} the customer to {kind} by {delivery.channel}",
@@ -312,6 +316,7 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
         raise
     store.forget_step_token(case["caseId"], step["stepId"])
     store.add_effort(case["caseId"], interactions=1)
+    observe_effort(store, case, f"answer:{step['stepId']}", interactions=1)  # a step is answered once
     return {"caseId": case["caseId"], "response": reply.response, "status": "RECEIVED",
             "locale": case["customer"].get("locale", "en"),
             "personWithinHours": max(1, get_journey(case["journey"]).limits.reviewSeconds // 3600)}
@@ -325,4 +330,5 @@ def give_customer_feedback(store: CaseStore, link_id: str, helpful: bool, commen
     item = {"caseId": link["caseId"], "journey": link["journey"], "stepId": link["stepId"], "helpful": helpful,
             "comment": comment, "at": now_iso()}
     store.put_customer_feedback(link["caseId"], item)
+    observe_feedback(store, store.get_case(link["caseId"]), f"customer:{fact_part(link['linkHash'])}", helpful)
     return item

@@ -1,9 +1,13 @@
 """The learning loop's use cases: facts folded into stats and memory as cases move (docs/learning.md)."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from loopgate.policy.learning import GuardrailState, Policy, Tally
+from loopgate.clock import parse_iso
+from loopgate.models import Outcome, Plan
+from loopgate.policy.learning import GuardrailState, Policy, Tally, time_bucket
+from loopgate.policy.overrides import field_diff
 from loopgate.ports import CaseStore
 
 
@@ -47,17 +51,190 @@ def observe(store: CaseStore, case: dict[str, Any], fact: str, counts: dict[str,
     return store.record_fact(case["caseId"], fact, tallies)
 
 
+def fact_part(secret: str) -> str:
+    """A fact id's part made of a task token or a link hash: stable for a retry, and not the secret itself."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
+
+
+def _label(text: str | None) -> str:
+    """Free text as a counter's name: one line, bounded (a reason names a counter: "reason:policy")."""
+    return " ".join((text or "").split())[:60] or "-"
+
+
+# ---------------------------------------------------------------- the facts of docs/learning.md
+REVIEW_MEMORY = {"approve": "approvedUnchanged", "modify": "modified", "reject": "rejected", "escalate": "escalated"}
+CUSTOMER_MEMORY = {"confirm": "customerConfirmed", "choose": "customerChose", "provide": "customerProvided",
+                   "correct": "customerCorrected", "reject": "customerDeclined", "human": "customerAskedPerson"}
+CUSTOMER_STATS = {"reject": "customerRejections", "correct": "customerCorrections", "human": "askedPerson"}
+
+
+def observe_touched(store: CaseStore, case: dict[str, Any]) -> bool:
+    """A person looks at the case: once per case, however many review tasks it goes through."""
+    return observe(store, case, "touched", {"touched": 1})
+
+
+def observe_outcome(store: CaseStore, case: dict[str, Any], plan: Plan, outcome: Outcome,
+                    recorded_at: str | None) -> bool:
+    """What the record step learns from the outcome of a wait: a reviewer's decision, a customer's answer, or a
+    review that ran out of time. `case` is the case before the outcome changed it (a modify's diff is against
+    the proposal the reviewer saw)."""
+    if outcome.timed_out:
+        if plan.next not in ("review", "alert"):
+            return False  # a customer's silence is a reminder or an outreach, counted as effort
+        return observe(store, case, f"timeout:{case.get('openTaskId') or recorded_at}", {"escalations": 1})
+    if outcome.actor and outcome.actor.kind == "reviewer":
+        return observe_review(store, case, outcome)
+    if outcome.actor and outcome.actor.kind == "customer":
+        step = (outcome.model_extra or {}).get("stepId") or plan.stepId or "-"
+        return observe_customer(store, case, step, outcome)
+    return False
+
+
+def observe_review(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> bool:
+    action = outcome.action or ""
+    if action not in REVIEW_MEMORY:
+        return False  # ask_customer is a question, not a decision: the customer's answer is the fact
+    override = action != "approve"
+    counts: dict[str, float] = {"decisions": 1}
+    outcome_key = REVIEW_MEMORY[action]
+    memory: dict[str, float] = {outcome_key: 1}
+    if override:
+        counts["overrides"] = 1
+        counts[f"reason:{_label(outcome.reason)}"] = 1
+    if action == "escalate":
+        counts["escalations"] = 1
+    elif outcome.at and case.get("createdAt"):
+        # An escalation hands the case on: the decision that settles it is the one timed.
+        seconds = max(0, round((parse_iso(outcome.at) - parse_iso(case["createdAt"])).total_seconds()))
+        counts[time_bucket(seconds)] = 1
+        counts["decisionSeconds"] = seconds
+    if action == "modify":
+        for change in field_diff(case.get("proposal") or {}, outcome.proposal or {}):
+            memory[f"change:{change['field']}:{_direction(change['from'], change['to'])}"] = 1
+    if action == "reject":
+        memory[f"reason:{_label(outcome.reason)}"] = 1
+    return observe(store, case, f"review:{outcome.taskId or '-'}:{action}", counts,
+                   reviewer=outcome.actor.id if outcome.actor else None, memory=memory,
+                   latest={f"example:{outcome_key}": case["caseId"]},
+                   first={"firstOverrideAt": outcome.at} if override and outcome.at else None)
+
+
+def _direction(before: Any, after: Any) -> str:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (before, after))
+    if not numbers:
+        return "changed"
+    return "up" if after > before else "down"
+
+
+def observe_customer(store: CaseStore, case: dict[str, Any], step_id: str, outcome: Outcome) -> bool:
+    response = outcome.response or ""
+    if response not in CUSTOMER_MEMORY:
+        return False
+    counts: dict[str, float] = {"customerAnswers": 1}
+    if response in CUSTOMER_STATS:
+        counts[CUSTOMER_STATS[response]] = 1
+    key = CUSTOMER_MEMORY[response]
+    return observe(store, case, f"customer:{step_id}:{response}", counts, memory={key: 1},
+                   latest={f"example:{key}": case["caseId"]})
+
+
+def observe_audit(store: CaseStore, case: dict[str, Any], task_id: str, auditor: str, agreed: bool,
+                  reason: str | None) -> bool:
+    counts: dict[str, float] = {"audits": 1, **({} if agreed else {"auditDisagreements": 1})}
+    key = "auditAgreed" if agreed else "auditDisagreed"
+    memory: dict[str, float] = {key: 1, **({} if agreed else {f"auditReason:{_label(reason)}": 1})}
+    return observe(store, case, f"audit:{task_id}", counts, reviewer=auditor, memory=memory,
+                   latest={f"example:{key}": case["caseId"]})
+
+
+def observe_effort(store: CaseStore, case: dict[str, Any], effort_id: str, **counts: float) -> bool:
+    """A message, reminder or interaction; `effort_id` is the same on a retry of the same send or answer."""
+    return observe(store, case, f"effort:{effort_id}", dict(counts))
+
+
+def observe_feedback(store: CaseStore, case: dict[str, Any], feedback_id: str, helpful: bool,
+                     reviewer: str | None = None) -> bool:
+    """Thumbs from a customer or a reviewer; the first vote counts (a reviewer's later vote replaces the item,
+    not the tally)."""
+    counts = {"feedback": 1, **({} if helpful else {"negativeFeedback": 1})}
+    return observe(store, case, f"feedback:{feedback_id}", counts, reviewer=reviewer)
+
+
+# ---------------------------------------------------------------- precedent
 def precedent_words(memory: dict[str, Any] | None) -> str | None:
-    """A slice's memory in words ("14 approved unchanged, 2 modified, 1 rejected"); None when there is none."""
+    """A slice's memory in words ("14 approved unchanged, 2 lowered amount, 1 rejected: policy"); None when
+    nobody decided a case of it yet."""
     if not memory:
         return None
-    parts = [f"{int(memory[k])} {words}" for k, words in _OUTCOME_WORDS if memory.get(k)]
+    parts = []
+    for key, words in _OUTCOME_WORDS:
+        n = int(memory.get(key) or 0)
+        if not n:
+            continue
+        if key == "modified":
+            parts.append(_modified_words(n, _top(memory, "change:")))
+        elif key == "rejected":
+            parts.append(_rejected_words(n, _top(memory, "reason:")))
+        else:
+            parts.append(f"{n} {words}")
     return ", ".join(parts) if parts else None
+
+
+def _top(memory: dict[str, Any], prefix: str) -> tuple[str, int] | None:
+    found = [(name[len(prefix):], int(value)) for name, value in memory.items()
+             if name.startswith(prefix) and isinstance(value, int | float) and value]
+    return min(found, key=lambda f: (-f[1], f[0])) if found else None
+
+
+def _modified_words(n: int, top: tuple[str, int] | None) -> str:
+    """"2 lowered amount" when every one lowered it; "3 modified (2 lowered amount)" when not."""
+    if top is None:
+        return f"{n} modified"
+    change, count = top
+    field, _, direction = change.rpartition(":")
+    what = f"{ {'down': 'lowered', 'up': 'raised'}.get(direction, 'changed')} {field}"
+    return f"{n} {what}" if count >= n else f"{n} modified ({count} {what})"
+
+
+def _rejected_words(n: int, top: tuple[str, int] | None) -> str:
+    """"1 rejected: policy" when all for one reason; "3 rejected, 2 of them: policy" when not."""
+    if top is None:
+        return f"{n} rejected"
+    reason, count = top
+    return f"{n} rejected: {reason}" if count >= n else f"{n} rejected, {count} of them: {reason}"
+
+
+def describe_slice(key: str) -> str:
+    """A slice key in words: "rule=x|category=damaged|confidence=0.9-1.0" -> "rule x, category damaged, ..."."""
+    return ", ".join(part.replace("=", " ", 1) for part in key.split("|"))
+
+
+def precedent(store: CaseStore, case: dict[str, Any]) -> dict[str, Any] | None:
+    """What people did with cases like this one (one GetItem); None before the loop or before any memory."""
+    key = case.get("slice")
+    memory = store.memory_slice(case["journey"], key) if key else None
+    if not memory:
+        return None
+    counts = {name: value for name, value in memory.items()
+              if name not in ("pk", "sk") and isinstance(value, int | float) and not isinstance(value, bool)}
+    words = precedent_words(memory)
+    others = max(0, int(memory.get("cases") or 0) - 1)  # the slice's count includes this case, scored into it
+    if words:
+        summary = f"similar cases: {words}"
+    else:
+        summary = f"similar cases: {others} seen, none decided by a person yet" if others else "no similar cases yet"
+    return {
+        "slice": key, "describe": describe_slice(key), "cases": others, "summary": summary,
+        "counts": counts,
+        "examples": [{"outcome": name[len("example:"):], "caseId": value} for name, value in sorted(memory.items())
+                     if name.startswith("example:") and value != case["caseId"]],
+    }
 
 
 _OUTCOME_WORDS = [
     ("approvedUnchanged", "approved unchanged"), ("modified", "modified"), ("rejected", "rejected"),
     ("escalated", "escalated"), ("auditAgreed", "audits agreed"), ("auditDisagreed", "audits disagreed"),
-    ("customerConfirmed", "confirmed by the customer"), ("customerCorrected", "corrected by the customer"),
+    ("customerConfirmed", "confirmed by the customer"), ("customerChose", "chosen by the customer"),
+    ("customerProvided", "completed by the customer"), ("customerCorrected", "corrected by the customer"),
     ("customerDeclined", "declined by the customer"), ("customerAskedPerson", "customer asked for a person"),
 ]

@@ -7,6 +7,7 @@ from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import next_plan
 from loopgate.ports import CaseStore
+from loopgate.usecases.learning import observe_outcome
 
 
 def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | None = None) -> dict[str, Any]:
@@ -16,6 +17,9 @@ def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | N
     journey = get_journey(case["journey"])
     transition = next_plan(plan, outcome, case, reminders_allowed=journey.customerStep.reminders)
     waited_for_review = plan.next in ("review", "alert")
+    # Learned before the case changes (a modify is compared with the proposal the reviewer saw); once per fact,
+    # so a retry of this step adds nothing.
+    observe_outcome(store, case, plan, outcome, recorded_at)
     if outcome.timed_out and waited_for_review and case.get("openTaskId"):
         # The wait is over: a decision arriving now must find the task closed (409), not open.
         store.close_task(case["openTaskId"], "TIMED_OUT")

@@ -17,6 +17,7 @@ from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
 from loopgate.ports import CaseStore, EventBus, Workflow
 from loopgate.usecases.deadlines import WARN_SHARE
+from loopgate.usecases.learning import fact_part, observe_audit, observe_feedback, observe_touched, precedent
 from loopgate.usecases.paging import decode_cursor, encode_cursor
 
 logger = Logger(child=True)
@@ -75,6 +76,7 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
     # by the task's creation time, so it is written once.
     if case.get("openTaskId") != task_id:
         previous = case.get("openTaskId")
+        observe_touched(store, case)  # the first review task counts; later ones (moves, escalations) add nothing
         if previous:
             store.close_task(previous, "MOVED", {"movedTo": task_id})
         why = f" ({plan.reason.replace('_', ' ')})" if plan.reason else ""
@@ -160,6 +162,7 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
                   "confidence": case["ai"]["confidence"], "draft": case["ai"].get("draft")},
         "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
                 "signals": case.get("signals", {})},
+        "precedent": precedent(store, case),
         "options": AUDIT_OPTIONS if task.get("kind") == "audit" else OPTIONS,
         "rejectReasons": journey.rejectReasons,
         "askableFields": sorted(journey.payload.properties),
@@ -337,6 +340,7 @@ def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case:
     if not store.decide_task(task["taskId"], caller.sub, epoch(), record):
         _log_refused(task, caller, decision)
         raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
+    observe_audit(store, case, task["taskId"], caller.sub, decision.action == "approve", decision.reason)
     if decision.action == "approve":
         store.append_event(case["caseId"], "audit_agreed", "An auditor agreed with the automation",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
@@ -363,4 +367,6 @@ def give_feedback(store: CaseStore, caller: Reviewer, task_id: str, feedback: Re
     item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
             "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}
     store.put_feedback(task["caseId"], item)
+    observe_feedback(store, store.get_case(task["caseId"]), f"review:{task_id}:{fact_part(caller.sub)}",
+                     feedback.helpful, reviewer=caller.sub)
     return item
