@@ -310,6 +310,10 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
     for key in journey.memory.keys:
         if key not in journey.payload.properties:
             raise JourneyDefinitionError(f"{source}: memory.keys: {key!r} is not a declared payload field")
+        # Slices are categories: a free-text key would make a slice per customer and keep their words in
+        # aggregates that erasure cannot reach.
+        if not journey.payload.properties[key].enum:
+            raise JourneyDefinitionError(f"{source}: memory.keys: {key!r} must declare an enum")
     names = [g.name for g in journey.guardrails]
     if len(names) != len(set(names)):
         raise JourneyDefinitionError(f"{source}: guardrails: names must be unique")
