@@ -92,7 +92,8 @@ def case_view(store: CaseStore, case_id: str, channel_key: str) -> dict[str, Any
     return {
         "caseId": case["caseId"], "journey": case["journey"], "channel": case["channel"],
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
-        "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
+        "reasons": case.get("reasons", []), "policyVersion": case.get("policyVersion"),
+        "proposal": case.get("proposal"),
         "aiProposal": case["ai"]["proposal"], "waitingFor": waiting_for(store, case),
         "createdAt": case["createdAt"], "updatedAt": iso(parse_iso(case.get("updatedAt", case["createdAt"]))),
         "effort": {"messages": 0, "reminders": 0, "interactions": 0, **case.get("effort", {}),
