@@ -804,3 +804,93 @@ class CaseStore:
                                 & Key("sk").begins_with(f"{GUARDRAIL_LOG}{name}#"),
                                 ScanIndexForward=False, Limit=limit)
         return [from_item(i) for i in page["Items"]]
+
+    # ------------------------------------------------------------ learning: proposals and policy versions
+    # A journey's proposals share a partition (their ids lead with the policy version they were made on, so newest
+    # sort last); its versions are history items beside the live one scoring reads (LIVE#policy).
+    @staticmethod
+    def _proposal_key(journey: str, proposal_id: str) -> dict[str, str]:
+        return {"pk": f"PROPOSALS#{journey}", "sk": f"PROPOSAL#{proposal_id}"}
+
+    @staticmethod
+    def _version_key(journey: str, version: int) -> dict[str, str]:
+        return {"pk": policy_pk(journey), "sk": f"VERSION#{version:06d}"}
+
+    def put_proposal(self, proposal: dict[str, Any]) -> bool:
+        """Stores a new proposal; False when one with its id exists (the proposer ran before on this version)."""
+        item = {**self._proposal_key(proposal["journey"], proposal["proposalId"]), **proposal}
+        return _if_condition_holds(self.cases.put_item, Item=to_item(item),
+                                   ConditionExpression="attribute_not_exists(pk)")
+
+    def update_open_proposal(self, journey: str, proposal_id: str, changes: dict[str, Any]) -> bool:
+        """Sets fields of a proposal that is still open (fresh evidence, superseded, rejected); False otherwise."""
+        names = {f"#c{i}": name for i, name in enumerate(changes)}
+        values = {f":c{i}": value for i, value in enumerate(changes.values())}
+        return _if_condition_holds(
+            self.cases.update_item, Key=self._proposal_key(journey, proposal_id),
+            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+            ConditionExpression="#status = :open",
+            ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues=to_item({**values, ":open": "open"}))
+
+    def get_proposal(self, journey: str, proposal_id: str) -> dict[str, Any] | None:
+        item = self.cases.get_item(Key=self._proposal_key(journey, proposal_id), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def proposals(self, journey: str, status: str | None = None, limit: int = 100,
+                  max_pages: int = 5) -> list[dict[str, Any]]:
+        """A journey's proposals, those made on the newest versions first (bounded: at most `limit`, reading at
+        most `max_pages` pages of the partition)."""
+        query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"PROPOSALS#{journey}")
+                                 & Key("sk").begins_with("PROPOSAL#"), "ScanIndexForward": False}
+        if status:
+            query["FilterExpression"] = Attr("status").eq(status)
+        items: list[dict[str, Any]] = []
+        start = None
+        for _ in range(max_pages):
+            page = self.cases.query(**query, Limit=limit, **({"ExclusiveStartKey": start} if start else {}))
+            items += [from_item(i) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start or len(items) >= limit:
+                break
+        return items[:limit]
+
+    def policy_versions(self, journey: str, limit: int = 50) -> list[dict[str, Any]]:
+        """A journey's recorded policy versions, newest first (version 1, the file, has no item)."""
+        page = self.cases.query(KeyConditionExpression=Key("pk").eq(policy_pk(journey))
+                                & Key("sk").begins_with("VERSION#"), ScanIndexForward=False, Limit=limit)
+        return [from_item(i) for i in page["Items"]]
+
+    def policy_version(self, journey: str, version: int) -> dict[str, Any] | None:
+        item = self.cases.get_item(Key=self._version_key(journey, version), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def write_policy_version(self, policy: dict[str, Any], history: dict[str, Any], read_version: int,
+                             proposal: dict[str, Any] | None = None) -> bool:
+        """Makes `policy` (policy.learning.Policy's fields) the journey's live version and records `history`, in one
+        transaction that holds only while the live version is still `read_version` and, when `proposal` ({journey,
+        proposalId, changes}) is given, while that proposal is still open. False when either no longer holds."""
+        journey, version = policy["journey"], policy["version"]
+        operations: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.cases.name,
+                     "Item": to_item({**self._version_key(journey, version), **history}),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self.cases.name,
+                     "Item": to_item({"pk": policy_pk(journey), "sk": f"{LIVE}policy", **policy}),
+                     "ConditionExpression": "attribute_not_exists(pk) OR #v = :read" if read_version == 1
+                     else "#v = :read",
+                     "ExpressionAttributeNames": {"#v": "version"},
+                     "ExpressionAttributeValues": {":read": read_version}}},
+        ]
+        if proposal is not None:
+            changes = proposal["changes"]
+            names = {f"#c{i}": name for i, name in enumerate(changes)}
+            values = {f":c{i}": value for i, value in enumerate(changes.values())}
+            operations.append({"Update": {
+                "TableName": self.cases.name, "Key": self._proposal_key(proposal["journey"], proposal["proposalId"]),
+                "UpdateExpression": "SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+                "ConditionExpression": "#status = :open",
+                "ExpressionAttributeNames": {**names, "#status": "status"},
+                "ExpressionAttributeValues": to_item({**values, ":open": "open"})}})
+        # The resource's client (meta.client) converts Python values to DynamoDB's, as Table methods do.
+        return _if_condition_holds(self.cases.meta.client.transact_write_items, TransactItems=operations)
