@@ -12,8 +12,8 @@ from .world import refund_request
 
 LEAD = Reviewer(sub="lead-1", name="Lena Lead", groups=("leads",))
 REVIEWER = Reviewer(sub="rev-1", name="Rita", groups=("reviewers",))
-ABOVE = "rule=above-auto-limit|confidence=0.9-1.0"  # a refund of 100 at confidence 0.95
-SMALL = "rule=small-confident-refund|confidence=0.9-1.0"
+ABOVE = "rule=above-auto-limit|category=-|confidence=0.9-1.0"  # a refund of 100 at confidence 0.95
+SMALL = "rule=small-confident-refund|category=-|confidence=0.9-1.0"
 
 
 def remember(store, journey: str, slice_key: str, **counts: float) -> None:
@@ -46,7 +46,7 @@ def test_twenty_unchanged_approvals_loosen_a_refund_rule_with_at_least_a_fifth_a
 
     contract = get_journey("contract_change")  # reversible; human_then_customer loosens to the customer
     verdict = rules.judge_slice(contract, Policy(journey="contract_change"),
-                                "rule=low-confidence|confidence=0.5-0.6", {"approvedUnchanged": 25})
+                                "rule=low-confidence|category=-|confidence=0.5-0.6", {"approvedUnchanged": 25})
     assert verdict.change == Change(route="customer", auditRate=0.1)
 
 
@@ -73,11 +73,11 @@ def test_many_agreeing_decisions_loosen_despite_a_rare_departure():
 
 
 @pytest.mark.parametrize("journey, key", [
-    ("refund", "rule=above-standard-limit|confidence=0.9-1.0"),  # four eyes
-    ("refund", "rule=fraud-combination|confidence=0.9-1.0"),  # four eyes and a capability
+    ("refund", "rule=above-standard-limit|category=-|confidence=0.9-1.0"),  # four eyes
+    ("refund", "rule=fraud-combination|category=-|confidence=0.9-1.0"),  # four eyes and a capability
     ("identity_verification", "rule=mismatch-with-fraud-history|confidence=0.9-1.0"),  # a capability
-    ("refund", "rule=default|confidence=0.9-1.0"),  # the journey's safe default
-    ("refund", "rule=no-longer-a-rule|confidence=0.9-1.0"),
+    ("refund", "rule=default|category=-|confidence=0.9-1.0"),  # the journey's safe default
+    ("refund", "rule=no-longer-a-rule|category=-|confidence=0.9-1.0"),
 ])
 def test_guarded_rules_are_never_loosened(journey, key):
     assert rules.judge_slice(get_journey(journey), Policy(journey=journey), key, {"approvedUnchanged": 500}) is None
@@ -194,7 +194,7 @@ def test_rejected_proposal_is_not_proposed_again_on_the_same_version(store):
 
 
 def test_accept_builds_on_a_version_made_meanwhile_for_another_slice(store):
-    other = "rule=low-confidence|confidence=0.8-0.9"
+    other = "rule=low-confidence|category=-|confidence=0.8-0.9"
     remember(store, "refund", ABOVE, approvedUnchanged=25)
     remember(store, "refund", other, approvedUnchanged=30)
     made = {p["slice"]: p for p in proposals.run_proposer(store, None)["items"]}
@@ -223,7 +223,7 @@ def test_a_proposal_whose_slice_changed_since_is_superseded(store):
 
 
 def test_a_new_proposal_for_a_slice_supersedes_the_open_one_of_an_older_version(store):
-    other = "rule=low-confidence|confidence=0.8-0.9"
+    other = "rule=low-confidence|category=-|confidence=0.8-0.9"
     remember(store, "refund", ABOVE, approvedUnchanged=25)
     remember(store, "refund", other, approvedUnchanged=30)
     made = {p["slice"]: p for p in proposals.run_proposer(store, None)["items"]}
@@ -261,7 +261,7 @@ def test_only_leads_and_clear_errors(store):
 
 def test_an_accept_that_read_a_stale_live_version_retries_on_the_new_one(store, monkeypatch):
     """Two leads accept at once: the one whose read went stale must not overwrite the other's version."""
-    other = "rule=low-confidence|confidence=0.8-0.9"
+    other = "rule=low-confidence|category=-|confidence=0.8-0.9"
     remember(store, "refund", ABOVE, approvedUnchanged=25)
     remember(store, "refund", other, approvedUnchanged=30)
     made = {p["slice"]: p for p in proposals.run_proposer(store, None)["items"]}
