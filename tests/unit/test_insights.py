@@ -6,7 +6,7 @@ import pytest
 from loopgate.errors import Forbidden, InvalidValue
 from loopgate.models import Reviewer
 from loopgate.policy import insights as pure
-from loopgate.usecases.insights import insights
+from loopgate.usecases.insights import day_metrics, insights
 from loopgate.usecases.learning import observe
 
 from .world import refund_request
@@ -182,3 +182,18 @@ def test_halves_split_the_window_in_two():
     from datetime import date
     assert pure.halves(date(2026, 11, 1), date(2026, 11, 30)) == date(2026, 11, 16)
     assert pure.halves(date(2026, 11, 1), date(2026, 11, 1)) == date(2026, 11, 1)
+
+
+def test_a_day_without_decisions_emits_no_override_rate_rather_than_zero():
+    values = {name: (unit, value) for name, unit, value in pure.metric_values({"cases": 4, "touched": 1})}
+    assert values["Cases"] == ("Count", 4.0) and values["HumanTouchRate"] == ("None", 0.25)
+    assert "OverrideRate" not in values and "TimeToDecisionP90" not in values
+    late = {name: value for name, _, value in pure.metric_values({"decisions": 1, "t:inf": 1})}
+    assert late["TimeToDecisionP90"] == 604800.0
+
+
+def test_day_metrics_cover_every_journey(world, store):
+    world.new_case(refund_request(20))
+    found = day_metrics(store, DAY)
+    assert dict((n, v) for n, _, v in found["refund"])["Cases"] == 1.0
+    assert found["complaint"] == [("Cases", "Count", 0.0)]  # a quiet day is a datapoint; its rates are not

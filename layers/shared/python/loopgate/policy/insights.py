@@ -132,3 +132,23 @@ def _overrides(memory: dict[str, Any]) -> int:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# ------------------------------------------------------------------ the same figures for CloudWatch (EMF)
+METRICS = (("Cases", "cases", "Count"), ("HumanTouchRate", "humanTouchRate", "None"),
+           ("OverrideRate", "overrideRate", "None"), ("EscalationRate", "escalationRate", "None"),
+           ("AuditDisagreementRate", "auditDisagreementRate", "None"), ("EffortPerCase", "effortPerCase", "None"),
+           ("RepeatContactRate", "repeatContactRate", "None"),
+           ("NegativeFeedbackRate", "negativeFeedbackRate", "None"),
+           ("CustomerRejectionRate", "customerRejectionRate", "None"))
+
+
+def metric_values(counters: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """A day's figures as (metric name, CloudWatch unit, value); a rate without a denominator is left out (no
+    datapoint rather than a zero that would read as "no overrides")."""
+    found = figures(counters)
+    values = [(name, unit, float(found[key])) for name, key, unit in METRICS if found[key] is not None]
+    p90 = found["timeToDecision"].get("p90") or found["timeToDecision"].get("p90Over")
+    if p90 is not None:
+        values.append(("TimeToDecisionP90", "Seconds", float(p90)))
+    return values

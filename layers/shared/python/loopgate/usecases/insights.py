@@ -72,3 +72,9 @@ def insights(store, caller: Reviewer, *, journey: str, start: str | None, end: s
             "timeToFix": figures_of.time_to_fix(store.memory_slices(journey), adjusted_at, now()),
         },
     }
+
+
+def day_metrics(store, day: str) -> dict[str, list[tuple[str, str, float]]]:
+    """Each journey's figures of one day as metrics (for EMF): one Query per journey, of its `all` item only."""
+    return {name: figures_of.metric_values(summed(store.stats(name, day, prefix="all#")))
+            for name in sorted(catalogue())}
