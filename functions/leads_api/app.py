@@ -1,12 +1,16 @@
 """Leads API (Cognito-authorized, group `leads`): insights, learned policy proposals, policy versions, guardrails."""
+from html import escape
+from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
+from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
 from loopgate.web.http import caller_of, json_response, resolver
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
@@ -22,6 +26,19 @@ class LeadsApiSettings(StoreSettings, SupervisorSettings):
 
 SETTINGS = load_settings(LeadsApiSettings)
 app = resolver(enable_validation=True)
+
+# The journeys are known when the container starts: the page offers them without a call of its own.
+JOURNEY_OPTIONS = "".join(f'<option value="{escape(name)}">{escape(name)}</option>' for name in sorted(catalogue()))
+LEADS_PAGE = (Path(__file__).parent / "leads.html").read_text(encoding="utf-8").replace("<!--JOURNEYS-->",
+                                                                                       JOURNEY_OPTIONS)
+
+
+@app.get("/leads")
+def get_leads_page():
+    """The leads' page: a static page that signs in as the reviewer console does and calls this API."""
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=LEADS_PAGE,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
 
 
 @app.post("/customers/<customerId>/erasure")
