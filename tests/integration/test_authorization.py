@@ -41,6 +41,18 @@ ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
     ("POST", "/reviews/{taskId}/feedback"): {"groups": ("reviewers",)},
     ("GET", "/overrides"): {"groups": ("leads",)},
     ("POST", "/customers/{customerId}/erasure"): {"groups": ("leads",)},
+    # The learning loop's routes act for leads only. Cells that would change the stack other tests use in this
+    # process are asked so that a lead gets a refusal for the content instead (`status`).
+    ("GET", "/insights"): {"groups": ("leads",)},
+    ("GET", "/learning/proposals"): {"groups": ("leads",)},
+    ("POST", "/learning/runs"): {"groups": ("leads",)},
+    ("POST", "/learning/proposals/{proposalId}/decision"): {"groups": ("leads",), "status": 404},
+    ("GET", "/policies/{journey}"): {"groups": ("leads",)},
+    ("POST", "/policies/{journey}/rollback"): {"groups": ("leads",), "status": 422},
+    ("GET", "/guardrails"): {"groups": ("leads",)},
+    ("POST", "/guardrails/runs"): {"groups": ("leads",)},
+    ("POST", "/guardrails/{journey}/{name}/reset"): {"groups": ("leads",), "status": 409},
+    ("GET", "/leads"): {"public": 200},
     ("GET", "/console"): {"public": 200},
     ("GET", "/openapi.json"): {"public": 200},
     ("GET", "/c/{linkId}"): {"public": 200},
@@ -53,10 +65,13 @@ REQUEST_BODIES = {
     ("POST", "/reviews/{taskId}/decision"): {"action": "approve"},
     ("POST", "/reviews/{taskId}/feedback"): {"helpful": True},
     ("POST", "/customers/{customerId}/erasure"): {"reason": "authorization matrix"},
+    ("POST", "/learning/proposals/{proposalId}/decision"): {"action": "reject", "reason": "authorization matrix"},
+    ("POST", "/policies/{journey}/rollback"): {"version": 999, "reason": "authorization matrix"},
+    ("POST", "/guardrails/{journey}/{name}/reset"): {"reason": "authorization matrix"},
     ("POST", "/c/{linkId}"): {"response": "maybe"},
     ("POST", "/c/{linkId}/feedback"): {"helpful": "perhaps"},
 }
-QUERIES = {("GET", "/overrides"): {"journey": "contract_change"}}
+QUERIES = {("GET", "/overrides"): {"journey": "contract_change"}, ("GET", "/insights"): {"journey": "refund"}}
 # Cells whose expected value needs work that is on other branches: the stack accepting a second channel key
 # (LOCAL_API_KEYS), and cases belonging to the key that created them (another key gets 404).
 NEEDS_OTHER_BRANCHES = {
@@ -88,7 +103,8 @@ def expected(route: Route, credential: str) -> Cell:
         return Cell(route, credential, 403, "gateway")
     if route.authorizer:
         if credential in GROUPS:
-            return Cell(route, credential, 200 if credential in answers["groups"] else 403, "handler")
+            allowed = answers.get("status", 200)
+            return Cell(route, credential, allowed if credential in answers["groups"] else 403, "handler")
         return Cell(route, credential, 401, "gateway")
     return Cell(route, credential, answers["public"], "handler")
 
@@ -147,7 +163,9 @@ def headers_of(stack, credential: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("cell", CELLS, ids=str)
 def test_cell(stack, world, cell: Cell):
-    path = cell.route.path.format(caseId=world["caseId"], linkId=world["linkId"],
+    path = cell.route.path.format(caseId=world["caseId"], linkId=world["linkId"], journey="refund",
+                                  name="customer-effort", proposalId="refund-000001-0000000000000000",
+                                  customerId="matrix-nobody",
                                   taskId=world["decisionTaskId"] if cell.route.path.endswith("/decision")
                                   else world["taskId"])
     json_body = REQUEST_BODIES.get(cell.key)
