@@ -407,8 +407,12 @@ def lead_learns(url: str) -> list[str]:
 
 
 def guardrail_tripped(url: str) -> tuple[bool, str]:
+    """A lead runs the checks now (the hourly job may have tripped it already: the answer lists every state)."""
     auth = token(url, "learn-lead", ["leads"])
-    items = lead_call(url, auth, "POST", "/guardrails/runs").get("items", [])
+    try:
+        items = lead_call(url, auth, "POST", "/guardrails/runs").get("items", [])
+    except RoutesMissing as exc:  # the windows still run, to show what the degradation does to effort
+        return False, f"no guardrail check ({exc})"
     refund = [g for g in items if g.get("journey") == "refund"]
     words = "; ".join(f"{g.get('name')} {g.get('state')} ({g.get('metric')} {g.get('value')} / "
                       f"{g.get('threshold')})" for g in refund) or "no refund guardrail reported"
@@ -429,7 +433,8 @@ def run_arm(name: str, phases: list[list[Item]], time_scale: float, settle: floa
         got = figures(items, views, stack.people.touched, stack.people.audited)
         out.append(got)
         say(f"{name}: phase {number}: {len(items)} cases in {time.time() - began:.1f} s "
-            f"({len(items) / (time.time() - began):.2f} cases/s), {got.unsettled} unsettled")
+            f"({len(items) / (time.time() - began):.2f} cases/s): touches {got.touches}, escaped {got.escaped}, "
+            f"effort {got.effort}, audits {got.audits}, unsettled {got.unsettled}")
         if learn and missing is None and number < len(phases):
             try:
                 for line in lead_learns(stack.url):
@@ -500,8 +505,6 @@ def main() -> int:
             say(f"degradation: {args.baseline_windows} normal window(s), then up to {args.windows} degraded ones")
             windows_to_trip = degrade(stack, args.seed, len(items), args.baseline_windows, args.windows,
                                       args.window_cases, args.settle_seconds, say)
-        except RoutesMissing as exc:
-            say(f"  the guardrail routes are not there ({exc})")
         finally:
             stack.stop()
         if missing:
