@@ -515,7 +515,7 @@ def main() -> int:
     # Phase 1 is the same in both arms (nothing learned yet): touches are compared over the phases after it.
     later_static = sum(static[1:], Figures())
     later_learning = sum(learning[1:], Figures()) if learning else None
-    if len(static) > 1:
+    if len(static) > 2:
         rows.append((f"2-{len(static)}", later_static, later_learning))
     rows.append(("total", total_static, total_learning))
     say("")
