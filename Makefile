@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint unit integration e2e bench chaos eval openapi fuzz mutate browser clean
+.PHONY: dev test lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -44,6 +44,10 @@ bench: $(STAMP)
 ## chaos: cases of every journey under injected faults, reviewers and customers; checks nothing is lost or doubled
 chaos: $(STAMP)
 	$(PY) -m bench.chaos $(CHAOS_ARGS)
+
+## learn-bench: a labelled refund stream, static against learning policy, then a degradation the guardrail must catch
+learn-bench: $(STAMP)
+	$(PY) -m bench.learn $(LEARN_ARGS)
 
 ## eval: the text judges against the labelled set in eval/judgement; fails when a signal misses its heldout target
 eval: $(STAMP)
