@@ -38,9 +38,10 @@ def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
     expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
     expect(page.get_by_test_id("reasons")).to_contain_text("0.62")
     expect(page.get_by_test_id("confidence")).to_contain_text("0.62")
-    # Precedent of the case's slice, by its memory keys (other tests' cases may be in it: "similar cases: ...").
+    # Precedent of the case's slice: its rule and confidence band (contract changes have no categorical key).
+    # Other tests' cases may be in it: "similar cases: ...".
     expect(page.get_by_test_id("precedent")).to_contain_text("similar cases")
-    expect(page.locator("#precedent-slice")).to_contain_text("currentPlan Basic 20")
+    expect(page.locator("#precedent-slice")).to_contain_text("rule low-confidence, confidence 0.6-0.7")
 
     page.locator("#feedback-comment").fill("the price ignores the loyalty discount")
     page.get_by_role("button", name="Not helpful").click()
