@@ -380,10 +380,9 @@ def lead_call(url: str, auth: dict, method: str, path: str, **kwargs) -> dict:
 
 
 def escaped_estimate(backtest: dict[str, Any] | None) -> float | None:
-    """The backtest's point estimate of escaped errors: a number, or {"estimate"|"point"|"value", "low", "high"}."""
-    value = (backtest or {}).get("escapedErrors")
-    if isinstance(value, dict):
-        value = next((value[k] for k in ("estimate", "point", "value", "mean") if k in value), None)
+    """The backtest's count of errors that would have escaped (docs/learning.md: {"count", "rate", "interval"});
+    None for a proposal that tightens (it has none)."""
+    value = ((backtest or {}).get("escapedErrors") or {}).get("count")
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -394,10 +393,11 @@ def lead_learns(url: str) -> list[str]:
     proposals = lead_call(url, auth, "GET", "/learning/proposals", params={"journey": "refund"})["items"]
     said = []
     for proposal in proposals:
-        if proposal.get("status") not in (None, "open", "proposed", "pending"):
+        if proposal.get("status") != "open":
             continue
         escaped = escaped_estimate(proposal.get("backtest"))
-        accept = escaped == 0
+        # A tightening adds people: the lead takes it; a loosening only when no error would have escaped.
+        accept = proposal["change"]["route"] in ("human", "human_then_customer") or escaped == 0
         body = {"action": "accept" if accept else "reject",
                 "reason": "backtest: no escaped errors" if accept else f"backtest: escaped errors {escaped}"}
         result = lead_call(url, auth, "POST", f"/learning/proposals/{proposal['proposalId']}/decision", json=body)

@@ -255,7 +255,10 @@ class LocalEngine:
                                invoked_function_arn=self.template.physical[logical_id]["Arn"])
         handler = self._handler(fn)
         with self._container:
-            return handler(event, context)
+            try:
+                return handler(event, context)
+            finally:
+                _drop_unflushed_metrics()
 
     def _install_patches(self) -> None:
         from moto.awslambda.models import LambdaFunction
@@ -364,6 +367,15 @@ class LocalEngine:
         arn = f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
         return self.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
 
+
+
+def _drop_unflushed_metrics() -> None:
+    """With metrics disabled (LOCAL_ENVIRONMENT), Powertools keeps every data point in its class-level set
+    instead of flushing it at the end of an invocation: a long `make dev` session would grow without end, and
+    the next flush anywhere would print them all. Lambda starts each invocation with an empty set."""
+    from aws_lambda_powertools import Metrics
+
+    Metrics().clear_metrics()
 
 
 def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:

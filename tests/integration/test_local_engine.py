@@ -252,3 +252,11 @@ def test_the_learning_jobs_wait_for_the_tests_that_call_them(stack):
     running = {thread.name for thread in stack.engine._schedules}
     assert "schedule-ReviewDeadlinesFunction" in running
     assert "schedule-LearningJobsFunction" not in running
+
+
+def test_no_metric_is_kept_between_invocations(stack):
+    """Metrics are disabled locally, so Powertools would keep every data point of a long session in memory."""
+    from aws_lambda_powertools import Metrics
+
+    stack.new_case(body("refund_small.json"))
+    assert Metrics().metric_set == {}
