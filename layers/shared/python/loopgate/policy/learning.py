@@ -137,7 +137,7 @@ def apply_learning(journey: Journey, routing: Routing, case_slice: Slice, policy
         if declared is None:
             continue
         words = (f"guardrail '{state.name}' tripped ({state.metric} {state.value:g} above {state.threshold:g} "
-                 f"since {state.since}): {declared.explain}")
+                 f"since {state.since}): {declared.explain.rstrip('.')}")
         if declared.action == "people" and decision.route in ("auto", "customer"):
             route = "human" if decision.route == "auto" else "human_then_customer"
             ask = decision.ask or (journey.customerStep.kind if route == "human_then_customer" else None)
