@@ -6,6 +6,7 @@ from typing import Any
 
 from loopgate.clock import parse_iso
 from loopgate.models import Outcome, Plan
+from loopgate.policy.journeys import get_journey
 from loopgate.policy.learning import GuardrailState, Policy, Tally, time_bucket
 from loopgate.policy.overrides import field_diff
 from loopgate.ports import CaseStore
@@ -56,9 +57,14 @@ def fact_part(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
 
 
-def _label(text: str | None) -> str:
-    """Free text as a counter's name: one line, bounded (a reason names a counter: "reason:policy")."""
-    return " ".join((text or "").split())[:60] or "-"
+def _reason_code(case: dict[str, Any], reason: str | None) -> str:
+    """A reason as a counter's name only when it is one of the journey's codes, else "other".
+
+    Each distinct name is an attribute of one aggregate item, and an item holds at most 400 KB: free text (a
+    modify's reason, up to 200 characters) would grow it without bound until the record step failed. The words
+    stay in the override log (GET /overrides)."""
+    codes = get_journey(case["journey"]).rejectReasons
+    return reason if reason in codes else "other"
 
 
 # ---------------------------------------------------------------- the facts of docs/learning.md
@@ -100,7 +106,11 @@ def observe_review(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> 
     memory: dict[str, float] = {outcome_key: 1}
     if override:
         counts["overrides"] = 1
-        counts[f"reason:{_label(outcome.reason)}"] = 1
+        # What people departed for, bounded: a reject's code; a modify by the fields it changed; an escalation.
+        if action == "reject":
+            counts[f"reason:{_reason_code(case, outcome.reason)}"] = 1
+        elif action == "escalate":
+            counts["reason:escalated"] = 1
     if action == "escalate":
         counts["escalations"] = 1
     elif outcome.at and case.get("createdAt"):
@@ -109,10 +119,15 @@ def observe_review(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> 
         counts[time_bucket(seconds)] = 1
         counts["decisionSeconds"] = seconds
     if action == "modify":
+        declared = get_journey(case["journey"]).proposal.properties
         for change in field_diff(case.get("proposal") or {}, outcome.proposal or {}):
-            memory[f"change:{change['field']}:{_direction(change['from'], change['to'])}"] = 1
+            # Fields the journey declares name a counter; any other (a reviewer may add keys) counts as "other".
+            field = change["field"] if change["field"].split(".")[0] in declared else "other"
+            direction = _direction(change["from"], change["to"])
+            memory[f"change:{field}:{direction}"] = 1
+            counts[f"reason:modified {field} ({direction})"] = 1
     if action == "reject":
-        memory[f"reason:{_label(outcome.reason)}"] = 1
+        memory[f"reason:{_reason_code(case, outcome.reason)}"] = 1
     return observe(store, case, f"review:{outcome.taskId or '-'}:{action}", counts,
                    reviewer=outcome.actor.id if outcome.actor else None, memory=memory,
                    latest={f"example:{outcome_key}": case["caseId"]},
@@ -142,7 +157,7 @@ def observe_audit(store: CaseStore, case: dict[str, Any], task_id: str, auditor:
                   reason: str | None) -> bool:
     counts: dict[str, float] = {"audits": 1, **({} if agreed else {"auditDisagreements": 1})}
     key = "auditAgreed" if agreed else "auditDisagreed"
-    memory: dict[str, float] = {key: 1, **({} if agreed else {f"auditReason:{_label(reason)}": 1})}
+    memory: dict[str, float] = {key: 1, **({} if agreed else {f"auditReason:{_reason_code(case, reason)}": 1})}
     return observe(store, case, f"audit:{task_id}", counts, reviewer=auditor, memory=memory,
                    latest={f"example:{key}": case["caseId"]})
 
