@@ -1,6 +1,6 @@
 """Learning jobs (hourly): the proposer looks for policy changes the memory supports; guardrails are checked."""
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import EphemeralMetrics
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.adapters.guardrail_metrics import count_trips
@@ -45,6 +45,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     proposed = proposals.run_proposer(case_store(), None)
     checked = guardrails.run_checks(case_store(), supervisor_alerts(), None)
     count_trips(checked["items"])
+    # Every run says how much it proposed: an alarm on the metric's absence tells that the job stopped.
+    metrics.add_metric(name="ProposalsMade", unit=MetricUnit.Count, value=len(proposed["items"]))
     logger.info("learning jobs ran", extra={"proposals": len(proposed["items"]), "guardrails": len(checked["items"]),
                                             "journeysMeasured": journeys})
     return {"proposals": len(proposed["items"]), "guardrails": len(checked["items"])}
