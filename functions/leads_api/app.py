@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -12,7 +11,7 @@ from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
-from loopgate.web.http import caller_of, json_response, resolver
+from loopgate.web.http import caller_of, json_response, page_response, resolver
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
 
 logger = Logger()
@@ -36,9 +35,7 @@ LEADS_PAGE = (Path(__file__).parent / "leads.html").read_text(encoding="utf-8").
 @app.get("/leads")
 def get_leads_page():
     """The leads' page: a static page that signs in as the reviewer console does and calls this API."""
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=LEADS_PAGE,
-                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+    return page_response(LEADS_PAGE)
 
 
 @app.post("/customers/<customerId>/erasure")

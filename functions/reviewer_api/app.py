@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
-from loopgate.web.http import caller_of, json_response, resolver
+from loopgate.web.http import caller_of, json_response, page_response, resolver
 from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
@@ -32,9 +31,7 @@ CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")
 @app.get("/console")
 def get_console():
     """The reviewer console: a static page that signs in with a token and calls this API."""
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=CONSOLE,
-                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+    return page_response(CONSOLE)
 
 
 @app.get("/reviews")

@@ -15,6 +15,14 @@ def json_response(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
+def page_response(html: str) -> Response:
+    """A static page of the staff (the reviewer console, the leads' page): never cached, never framed; the page's
+    own CSP meta tag keeps its scripts its own."""
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+
+
 def _field_of(error: dict) -> str:
     # Powertools puts the request part first ("body", "query", "path"); the field follows.
     loc = [str(p) for p in error.get("loc", ())]
