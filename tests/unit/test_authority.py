@@ -78,3 +78,11 @@ def test_a_negative_or_infinite_amount_is_refused_naming_the_field(amount):
 def test_an_amount_of_zero_commits_zero():
     assert committed_amount({"amount": 0}, {}) == 0.0
     assert isinstance(committed_amount({"amount": 3}, {}), float)
+
+
+def test_a_combined_capability_with_an_unknown_part_fails_closed():
+    from loopgate.policy.authority import check_capability
+
+    check_capability("fraud+vulnerable", ("supervisors",))
+    with pytest.raises(Forbidden):
+        check_capability("fraud+nonsense", ("supervisors", "fraud"))

@@ -73,3 +73,19 @@ def test_two_fraud_reviewers_with_refund_authority_approve(world):
     decide(world.store, world.workflow, Reviewer("fox", "fox", ("fraud",)), review.task_id,
            ReviewDecision(action="approve", proposalVersion=seen))
     assert world.workflow.outcome(review.token)["approvedBy"] == "fox"
+
+
+def test_a_fraud_case_from_a_customer_in_distress_needs_both_capabilities(world):
+    """The rule asks for fraud reviewers, the vulnerability guard for care: one capability must not drop the other."""
+    request = fraud_refund()
+    request["payload"]["message"] = "My husband passed away last week and I cannot cope with all these bills."
+    review = review_of(world, request)
+    task = world.store.get_task(review.task_id)
+    assert task["capability"] == "fraud+vulnerable" and task["queue"] == "supervisors"
+    for one_of_them in (Reviewer("fia", "fia", ("fraud",)), Reviewer("cam", "cam", ("care", "supervisors-x"))):
+        with pytest.raises(Forbidden):
+            decide(world.store, world.workflow, one_of_them, review.task_id, ReviewDecision(action="reject",
+                                                                                          reason="fraud"))
+    supervisor = Reviewer("sue", "sue", ("supervisors",))
+    decide(world.store, world.workflow, supervisor, review.task_id, ReviewDecision(action="reject", reason="fraud"))
+    assert world.workflow.outcome(review.token)["action"] == "reject"

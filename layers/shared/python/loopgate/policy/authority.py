@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from loopgate import roles
 from loopgate.errors import Forbidden, InvalidInput, InvalidValue
 
 
@@ -33,18 +34,39 @@ def capability_names() -> frozenset[str]:
     return frozenset(authority_config().capabilities)
 
 
+def combined(*capabilities: str | None) -> str | None:
+    """What a case needs when a rule and guards each name a capability: all of them ("fraud+vulnerable")."""
+    parts = sorted({c for c in capabilities if c})
+    return "+".join(parts) or None
+
+
+def _holders(capability: str) -> set[str]:
+    """The groups that hold every part of a (combined) capability; none when a part is unknown (fails closed)."""
+    held: set[str] | None = None
+    for part in capability.split("+"):
+        known = authority_config().capabilities.get(part)
+        groups = set(known.groups) if known else set()
+        held = groups if held is None else held & groups
+    return held or set()
+
+
 def capability_queue(capability: str) -> str:
-    return authority_config().capabilities[capability].queue
+    """A capability's queue; a combined one goes to the queue of a group that holds every part (supervisors)."""
+    if "+" not in capability:
+        return authority_config().capabilities[capability].queue
+    holders = _holders(capability)
+    return roles.SUPERVISORS if roles.SUPERVISORS in holders or not holders else sorted(holders)[0]
 
 
 def check_capability(capability: str | None, groups: tuple[str, ...] | list[str]) -> None:
-    """A task that needs a capability is decided only by a group that holds it (fails closed if unknown)."""
+    """A task that needs a capability is decided only by a group that holds it, every part of a combined one
+    (fails closed if unknown)."""
     if not capability:
         return
-    holders = authority_config().capabilities.get(capability)
-    if holders is None or not set(groups) & set(holders.groups):
+    holders = _holders(capability)
+    if not set(groups) & holders:
         raise Forbidden(f"this case needs a reviewer with the '{capability}' capability (groups: "
-                        f"{', '.join(holders.groups) if holders else 'none'}); escalate it instead")
+                        f"{', '.join(sorted(holders)) or 'none'}); escalate it instead")
 
 
 def limit_of(groups: tuple[str, ...] | list[str], kind: str) -> float:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopgate.models import Reason
-from loopgate.policy.authority import capability_queue
+from loopgate.policy.authority import capability_queue, combined
 from loopgate.policy.conditions import Condition
 from loopgate.policy.guards import held_guards
 from loopgate.policy.journeys import Decision, Journey
@@ -74,7 +74,8 @@ def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
         return Routing(routing.rule, routing.decision, routing.queue, routing.reasons + relaxed)
     decision = routing.decision
     involves_customer = decision.route in ("customer", "human_then_customer")
-    capability = decision.capability or next((g.capability for g, _ in held if g.capability), None)
+    # The rule's capability and every held guard's: a fraud case from a customer in distress needs both.
+    capability = combined(decision.capability, *(g.capability for g, _ in held))
     raised = decision.model_copy(update={
         "route": "human_then_customer" if involves_customer else "human",
         "priority": min([decision.priority] + [g.priority for g, _ in held]),
