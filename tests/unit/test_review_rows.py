@@ -2,7 +2,7 @@
 from the task alone (no case item per row); escalation is offered only where it leads somewhere, saying where."""
 import pytest
 
-from loopgate.errors import InvalidInput
+from loopgate.errors import InvalidInput, InvalidValue
 from loopgate.models import ReviewDecision, Reviewer
 from loopgate.usecases.reviews import decide, list_reviews, review_view
 from tests.helpers import load_event
@@ -41,7 +41,8 @@ def test_a_customer_without_a_name_is_shown_by_id_and_a_refund_by_its_amount(wor
     world.wait_for_review(world.new_case(request))
     (row,) = [t for t in list_reviews(world.store, ANA)["items"] + list_reviews(world.store, SUE)["items"]]
     assert row["customer"] == request["customer"]["id"]
-    assert row["keyFigure"] == {"field": "amount", "label": "Amount", "value": 1299, "display": "money", "currency": "EUR"}
+    assert row["keyFigure"] == {"field": "amount", "label": "Amount", "value": 1299, "display": "money",
+                                "currency": "EUR"}
 
 
 def test_a_case_without_numbers_has_no_key_figure(world):
@@ -81,3 +82,12 @@ def test_the_task_view_declares_the_proposal_fields_the_form_is_built_from(world
     assert fields["monthlyPrice"]["type"] == "number"
     assert (fields["monthlyPrice"]["minimum"], fields["monthlyPrice"]["maximum"]) == (0, 10000)
     assert fields["termMonths"]["type"] == "integer" and fields["startDate"]["display"] == "date"
+
+
+def test_a_bound_in_an_error_is_written_as_people_write_it(world):
+    review = world.wait_for_review(world.new_case(refund_request(1299, confidence=0.5)))
+    sue = Reviewer(sub="sue", name="sue@example.com", groups=("senior", "reviewers"))
+    with pytest.raises(InvalidValue) as refused:
+        decide(world.store, world.workflow, sue, review.task_id, ReviewDecision(
+            action="modify", reason="typo", proposal={"action": "refund", "amount": 2000000, "currency": "EUR"}))
+    assert (refused.value.field, str(refused.value)) == ("proposal.amount", "proposal.amount: must be at most 1000000")
