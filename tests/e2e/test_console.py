@@ -1,9 +1,10 @@
 """The reviewer console as a reviewer uses it: sign in, find the case, read why, vote, decide; laptop and phone."""
-import json
+import re
 import uuid
 
 import pytest
 import requests
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.helpers import body
@@ -50,10 +51,10 @@ def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
     expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "false")
 
     page.get_by_role("radio", name="modify").check()
-    editor = page.get_by_label("Edited proposal (JSON)")
-    proposal = json.loads(editor.input_value())
-    assert proposal == sent["ai"]["proposal"]
-    editor.fill(json.dumps({**proposal, "monthlyPrice": 34.9}, indent=2))
+    price = page.get_by_label("Monthly price (EUR)")
+    expect(price).to_have_value("39.9")
+    expect(page.get_by_label("Start date")).to_have_value("2026-12-01")
+    price.fill("34.9")
 
     page.get_by_role("button", name="Submit decision").click()  # no reason yet: the API names the field
     reason_error = page.locator("#reason-field").get_by_test_id("reason-error")
@@ -126,7 +127,7 @@ def test_console_at_phone_width_and_by_keyboard(stack, browser):
         expect(page.locator("#saw-customer")).to_contain_text(marked_up)
         assert page.locator("#case-view b, #case-view img").count() == 0
         page.get_by_role("radio", name="modify").check()
-        expect(page.get_by_label("Edited proposal (JSON)")).to_be_visible()
+        expect(page.get_by_label("Monthly price (EUR)")).to_be_visible()
         page.get_by_role("radio", name="reject").check()
         expect(page.get_by_label("Reason", exact=True)).to_have_js_property("tagName", "SELECT")
         page.get_by_role("radio", name="ask customer").check()
@@ -157,3 +158,112 @@ def test_the_second_reviewer_sees_and_approves_the_pending_proposal(stack, page)
     events = requests.get(f"{stack.url}/_local/events", timeout=10).json()["items"]
     (event,) = [e for e in events if e["detail-type"] == "CaseActionApproved" and e["detail"]["caseId"] == case_id]
     assert event["detail"]["proposal"] == half
+
+
+def no_axe_violations(page) -> str:
+    """Empty when axe-core finds nothing on the page as it is now; else its report."""
+    results = Axe().run(page)
+    return "" if results.violations_count == 0 else results.generate_report()
+
+
+def test_a_row_shows_why_whose_how_much_time_left_and_four_eyes(stack, browser):
+    """In the reviewer's own zone (Tokyo here): the due time says GMT+9; filter by journey, sort by time left."""
+    refund = body("refund_large.json")
+    refund_id = stack.new_case(refund)
+    contract_id = stack.new_case(body("contract_change_low_confidence.json"))
+    stack.wait_for(refund_id, "AWAITING_REVIEW")
+    stack.wait_for(contract_id, "AWAITING_REVIEW")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, stack.url, f"tia-{uuid.uuid4().hex[:6]}", groups="reviewers, senior")
+        row = page.locator(f'[data-testid="queue-item"][data-case-id="{refund_id}"]')
+        expect(row).to_contain_text("Refund")
+        expect(row.get_by_test_id("row-reason")).to_have_text(
+            "A large refund needs two senior reviewers (four eyes) with enough authority.")
+        expect(row.get_by_test_id("row-customer")).to_have_text(refund["customer"]["id"])
+        expect(row.get_by_test_id("row-figure")).to_have_text("Amount €1,299.00")
+        expect(row.get_by_test_id("time-left")).to_have_text(re.compile(r"^due in (\d+ h( \d+ min)?|\d+ min)$"))
+        expect(row.get_by_test_id("due-at")).to_contain_text("GMT+9")
+        expect(row).to_contain_text("four eyes")  # before anyone approved
+        assert not no_axe_violations(page), no_axe_violations(page)
+
+        contract = page.locator(f'[data-testid="queue-item"][data-case-id="{contract_id}"]')
+        expect(contract.get_by_test_id("row-figure")).to_have_text("Monthly price €39.90")
+        page.get_by_label("Journey").select_option(label="Refund")
+        expect(contract).to_have_count(0)
+        expect(row).to_be_visible()
+        page.get_by_label("Journey").select_option(label="All journeys")
+        page.get_by_label("Sort by").select_option("due")
+        lefts = [int(t) for t in page.locator('[data-testid="due-at"]').evaluate_all(
+            "els => els.map(e => Date.parse(e.getAttribute('datetime')))")]
+        assert lefts == sorted(lefts) and len(lefts) >= 2
+    finally:
+        context.close()
+
+
+def test_a_senior_modifies_the_amount_in_a_form_on_a_phone(stack, browser):
+    """Claim moves the focus to the decision; escalation says where it goes; the API's field error stands next to
+    the amount; the undeclared 'action' field travels through the JSON fallback unchanged."""
+    case_id = stack.new_case(body("refund_large.json"))
+    stack.wait_for(case_id, "AWAITING_REVIEW")
+    reviewer = f"sue-{uuid.uuid4().hex[:6]}"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, stack.url, reviewer, groups="senior")
+        page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]').click()
+        expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
+        # Why and what to decide come before the decision, the thumbs after it, the task's metadata last.
+        order = page.evaluate("""['why', 'tried', 'decide', 'feedback', 'meta'].map(
+            id => document.getElementById(id).getBoundingClientRect().top)""")
+        assert order == sorted(order), order
+        expect(page.get_by_test_id("four-eyes-note")).to_be_visible()
+
+        page.get_by_test_id("claim-button").click()
+        expect(page.get_by_test_id("claim-button")).to_have_text("Claimed by you · extend")
+        expect(page.get_by_test_id("claim-status")).to_contain_text("Claimed by you until")
+        expect(page.locator("#action-options input").first).to_be_focused()
+
+        expect(page.get_by_role("radio", name="escalate to supervisors")).to_be_visible()
+        expect(page.locator("#action-options")).not_to_contain_text("senior")
+
+        page.get_by_role("radio", name="modify").check()
+        amount = page.get_by_label("Amount", exact=True)
+        expect(amount).to_have_value("1299")
+        expect(page.get_by_label("Currency")).to_have_value("EUR")
+        amount.fill("2000000")
+        page.get_by_label("Reason", exact=True).fill("only half is justified")
+        page.get_by_role("button", name="Submit decision").click()
+        expect(page.get_by_test_id("pf-amount-error")).to_contain_text("at most 1000000")
+        expect(amount).to_have_attribute("aria-invalid", "true")
+        expect(amount).to_be_focused()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert not no_axe_violations(page), no_axe_violations(page)
+
+        amount.fill("600")
+        page.get_by_role("button", name="Submit decision").click()
+        expect(page.get_by_test_id("status")).to_contain_text("a second reviewer must approve")
+    finally:
+        context.close()
+    task = stack.task_for(stack.token(reviewer, ["senior"]), case_id)
+    view = stack.review(stack.token(reviewer, ["senior"]), task["taskId"]).json()
+    assert view["pendingProposal"] == {"action": "refund", "amount": 600, "currency": "EUR"}
+
+
+def test_escalation_is_not_offered_in_the_supervisors_queue(stack, page):
+    case_id = stack.new_case(body("contract_change_low_confidence.json"))
+    stack.wait_for(case_id, "AWAITING_REVIEW")
+    for groups in (["reviewers"], ["senior"]):
+        token = stack.token(f"esc-{uuid.uuid4().hex[:6]}", groups)
+        decided = stack.decide(token, stack.task_for(token, case_id)["taskId"],
+                               {"action": "escalate", "reason": "needs someone above me"})
+        assert decided.ok, decided.text
+    sign_in(page, stack.url, f"sol-{uuid.uuid4().hex[:6]}", groups="supervisors")
+    page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]').click()
+    expect(page.get_by_role("radio", name="approve")).to_be_visible()
+    expect(page.locator('input[name="action"][value="escalate"]')).to_have_count(0)
+    expect(page.locator("#decide")).not_to_contain_text("escalate")
+    assert not no_axe_violations(page), no_axe_violations(page)

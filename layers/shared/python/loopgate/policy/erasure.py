@@ -125,7 +125,10 @@ def scrub_decision(decision: Any, journey: Journey) -> Any:
 
 
 def scrub_task(task: dict[str, Any], journey: Journey) -> dict[str, Any]:
-    return {**task, **{k: scrub_decision(task[k], journey) for k in ("decision", "firstApproval") if k in task}}
+    clean = {**task, **{k: scrub_decision(task[k], journey) for k in ("decision", "firstApproval") if k in task}}
+    if task.get("brief", {}).get("customer") is not None:  # the queue row's copy of the customer's name or id
+        clean["brief"] = {**task["brief"], "customer": ERASED}
+    return clean
 
 
 def scrub_override(record: dict[str, Any], journey: Journey) -> dict[str, Any]:

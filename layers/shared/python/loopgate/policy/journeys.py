@@ -114,14 +114,19 @@ class FieldSpec(BaseModel):
             if not math.isfinite(value):
                 return "must be a finite number"
             if self.minimum is not None and not value >= self.minimum:
-                return f"must be at least {self.minimum:g}"
+                return f"must be at least {_plain(self.minimum)}"
             if self.maximum is not None and not value <= self.maximum:
-                return f"must be at most {self.maximum:g}"
+                return f"must be at most {_plain(self.maximum)}"
         if self.maxLength is not None and len(value) > self.maxLength:
             return f"must be at most {self.maxLength} characters"
         if self.enum is not None and value not in self.enum:
             return f"must be one of {', '.join(map(str, self.enum))}"
         return None
+
+
+def _plain(number: float) -> str:
+    """A bound as people write it: 1000000, not 1e+06 (what :g made of a refund's maximum)."""
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 _PYTHON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict,

@@ -12,7 +12,7 @@ from loopgate.errors import Conflict, Forbidden, InvalidInput, InvalidValue
 from loopgate.models import CaseStatus, Plan, ReviewDecision, Reviewer, ReviewFeedback, proposal_version
 from loopgate.policy.authority import check_authority, check_capability
 from loopgate.policy.edits import edit_findings
-from loopgate.policy.journeys import get_journey
+from loopgate.policy.journeys import FieldSpec, Journey, catalogue, get_journey
 from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
 from loopgate.ports import CaseStore, EventBus, Workflow
@@ -68,6 +68,8 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
         "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
         "capability": plan.capability or routed.capability,
         "fourEyes": plan.fourEyes or routed.fourEyes, "taskToken": task_token,
+        # What the queue's rows show, written once here so listing a queue reads no case item per row.
+        "brief": task_brief(case, get_journey(case["journey"])),
     }
     created = store.put_task(task)
     if not created:
@@ -93,6 +95,49 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
     return {"taskId": task_id, "created": created}
 
 
+def task_brief(case: dict[str, Any], journey: Journey) -> dict[str, Any]:
+    """Why the case is here (its first reason in words), whose it is, and its key figure, for the queue's row."""
+    reasons = [r.get("text") for r in case.get("reasons") or [] if isinstance(r, dict) and r.get("text")]
+    customer = case.get("customer") or {}
+    brief = {"reason": reasons[0] if reasons else None, "customer": customer.get("name") or customer.get("id")}
+    figure = key_figure(journey, case.get("proposal") or {}, case.get("payload") or {})
+    if figure:
+        brief["figure"] = figure
+    return brief
+
+
+def key_figure(journey: Journey, proposal: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The number a reviewer triages by: the proposal's first money field, else the request's, else the
+    proposal's first number; None when the case has none (a complaint)."""
+    def numbers(values: dict[str, Any], fields: dict[str, FieldSpec], money: bool):
+        for name, spec in fields.items():
+            value = values.get(name)
+            if spec.type in ("number", "integer") and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and (spec.display == "money") == money:
+                yield name, spec, value, values
+    found = next(numbers(proposal, journey.proposal.properties, True), None) \
+        or next(numbers(payload, journey.payload.properties, True), None) \
+        or next(numbers(proposal, journey.proposal.properties, False), None)
+    if not found:
+        return None
+    name, spec, value, values = found
+    currency = values.get(spec.currencyField) if spec.currencyField else None
+    currency = currency if isinstance(currency, str) and len(currency) == 3 else spec.currency
+    figure = {"field": name, "label": spec.label or name, "value": value, "display": spec.display or "number"}
+    if currency:
+        figure["currency"] = currency
+    return figure
+
+
+def escalates_to(task: dict[str, Any], journey: Journey) -> str | None:
+    """The queue an escalation of this task opens in (the workflow's ladder, policy/planning.py), or None at the
+    top: the supervisors' cases stay with them."""
+    queues = journey.queues
+    if task["queue"] == queues.supervisor:
+        return None
+    return queues.supervisor if task["queue"] == queues.senior or task.get("capability") else queues.senior
+
+
 def audit_task(task_id: str, case_id: str, journey: str, queue: str, at: str) -> dict[str, Any]:
     """A non-blocking audit of an automatic case (the workflow opens it; nobody waits on it)."""
     return {"taskId": task_id, "caseId": case_id, "journey": journey, "kind": "audit", "queue": queue,
@@ -111,6 +156,11 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
     view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
     if task.get("firstApproval"):
         view["firstApprovalBy"] = task["firstApproval"]["by"]
+    # Tasks opened before the brief existed show none: listing a queue never reads the case item.
+    brief = task.get("brief") or {}
+    journey = catalogue().get(task["journey"])
+    view.update({"title": journey.title if journey else task["journey"], "reasonText": brief.get("reason"),
+                 "customer": brief.get("customer"), "keyFigure": brief.get("figure")})
     return view
 
 
@@ -163,7 +213,10 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
         "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
                 "signals": case.get("signals", {})},
         "precedent": precedent(store, case),
-        "options": AUDIT_OPTIONS if task.get("kind") == "audit" else OPTIONS,
+        "options": AUDIT_OPTIONS if task.get("kind") == "audit" else review_options(task, journey),
+        "escalatesTo": None if task.get("kind") == "audit" else escalates_to(task, journey),
+        "proposalFields": {name: spec.model_dump(exclude_none=True, exclude={"properties"})
+                           for name, spec in journey.proposal.properties.items()},
         "rejectReasons": journey.rejectReasons,
         "askableFields": sorted(journey.payload.properties),
         "firstApproval": task.get("firstApproval"),
@@ -172,6 +225,14 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
         "feedback": [{k: f.get(k) for k in ("reviewer", "helpful", "comment", "at")}
                      for f in store.feedback_for(case["caseId"]) if f["taskId"] == task_id],
     }
+
+
+def review_options(task: dict[str, Any], journey: Journey) -> list[dict[str, str]]:
+    """The actions that can succeed on this task, escalation saying where it really goes (none at the top)."""
+    upper = escalates_to(task, journey)
+    return [{**o, "does": f"Hand the case to the '{upper}' queue; needs a reason; recorded in the override log."}
+            if o["action"] == "escalate" else o
+            for o in OPTIONS if o["action"] != "escalate" or upper]
 
 
 # ---------------------------------------------------------------- claims
@@ -261,6 +322,9 @@ def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
         return decide_audit(store, caller, task, case, decision)
     pending = task.get("firstApproval")
     current = pending_proposal(task, case)
+    if decision.action == "escalate" and not escalates_to(task, get_journey(case["journey"])):
+        raise InvalidInput("action", f"queue '{task['queue']}' is the top of the ladder: nobody to escalate to; "
+                           "decide the case or ask the customer")
     check_decision(decision, current, case)
     record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
     if decision.action != "escalate":  # handing a case up needs no capability; deciding it does
