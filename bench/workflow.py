@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = {"x-api-key": "local-dev-key"}
 # One sample per path of the workflow (automatic, review, review -> customer, customer only, ...).
 METERED = ["identity_verification_clear.json", "contract_change_low_confidence.json",
-           "delivery_update.json", "document_approval.json", "contract_change_confident.json", "refund_small.json",
+           "document_approval.json", "contract_change_confident.json", "refund_small.json",
            "complaint_angry.json", "identity_verification_mismatch_fraud.json"]
 # A reviewer who may decide any case, whichever queue its plan names (senior, supervisors, fraud, ...).
 ALL_QUEUES = ["reviewers", "senior", "supervisors", "audit", "leads", "fraud", "legal", "care"]
