@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# aws-sam-cli pins its own boto3 and botocore, which would fight moto's in .venv: it gets a venv of its own.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate browser clean
+.PHONY: dev test validate lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -20,9 +23,20 @@ $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints
 dev: $(STAMP)
 	PORT=$(PORT) $(PY) -m local
 
-## test: lint the template, the ASL and the code, then unit, integration and browser tests
-test: $(STAMP) lint browser
+## test: validate and lint the template, the ASL and the code, then unit, integration and browser tests
+test: $(STAMP) validate lint browser
 	$(PY) -m pytest -n 2 --dist loadfile
+
+$(SAM_STAMP): requirements-sam.txt
+	@echo "Setting up $(SAM_VENV) with the pinned aws-sam-cli (the first time takes about 30 s)..."
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $(SAM_STAMP)
+
+## validate: `sam validate --lint` (cfn-lint of sam's own pins on the template); offline: needs a region, no credentials
+validate: $(SAM_STAMP)
+	AWS_DEFAULT_REGION=eu-central-1 SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
@@ -74,4 +88,4 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mutmut mutants
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .hypothesis .mutmut mutants

@@ -1,10 +1,11 @@
 """Benchmark: cases through the real workflow on the local engine; prints throughput, latency and memory.
 
-    make bench            # 60 automatic cases from 4 channels, 10 reviewed ones
+    make bench            # 60 automatic cases from 4 channels, 10 reviewed ones, then one case per path, metered
     .venv/bin/python -m bench.workflow --auto 300 --reviewed 50
 
 Figures are for this machine and moto's interpreter, not for AWS: they show whether a change made the
-local engine or the handlers slower, which `make test` would not tell.
+local engine or the handlers slower, which `make test` would not tell. The metered part is what AWS bills per case
+of each path (state transitions, Lambda invocations, DynamoDB requests), the input of docs/capacity.md.
 """
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import argparse
 import copy
 import json
 import logging
+import re
 import resource
 import statistics
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +30,13 @@ from local.server import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"x-api-key": "local-dev-key"}
+# One sample per path of the workflow (automatic, review, review -> customer, customer only, ...).
+METERED = ["identity_verification_clear.json", "contract_change_low_confidence.json",
+           "document_approval.json", "contract_change_confident.json", "refund_small.json",
+           "complaint_angry.json", "identity_verification_mismatch_fraud.json"]
+# A reviewer who may decide any case, whichever queue its plan names (senior, supervisors, fraud, ...).
+ALL_QUEUES = ["reviewers", "senior", "supervisors", "audit", "leads", "fraud", "legal", "care"]
+_LINK = re.compile(r"https?://\S+/c/[A-Za-z0-9_-]+")
 
 
 def sample(name: str, n: int) -> dict:
@@ -86,6 +97,128 @@ def run_reviewed(url: str, count: int) -> tuple[float, list[float]]:
     return time.time() - began, latencies
 
 
+class Meter:
+    """Counts what AWS bills while one case runs: Lambda invocations (every handler the engine runs, for the state
+    machine or API Gateway) and DynamoDB requests (at moto's backend: the handlers' and the state machine's direct
+    integrations alike; a transaction also counts the items it writes, each billed twice). The local engine's own
+    look-ups (which case a sent message belongs to) are not the application's and are left out."""
+
+    OPERATIONS = ("get_item", "query", "put_item", "update_item", "delete_item", "transact_write_items")
+
+    def __init__(self, engine: LocalEngine):
+        from moto.dynamodb.models import DynamoDBBackend
+
+        self.counts: Counter[str] = Counter()
+        self._lock, self._quiet, self._undo = threading.Lock(), threading.local(), []
+        for name in self.OPERATIONS:
+            original = getattr(DynamoDBBackend, name)
+            setattr(DynamoDBBackend, name, self._counting(name, original))
+            self._undo.append((DynamoDBBackend, name, original))
+        invoke, case_of = engine.invoke, engine.case_of
+
+        def counted_invoke(logical_id: str, event: dict):
+            self.add("lambda")
+            return invoke(logical_id, event)
+
+        def quiet_case_of(message: str):
+            self._quiet.on = True
+            try:
+                return case_of(message)
+            finally:
+                self._quiet.on = False
+
+        engine.invoke, engine.case_of = counted_invoke, quiet_case_of
+
+    def _counting(self, name: str, original):
+        meter = self
+
+        def call(backend, *args, **kwargs):
+            if not getattr(meter._quiet, "on", False):
+                meter.add(f"dynamodb {name}")
+                if name == "transact_write_items":
+                    meter.add("dynamodb transaction items", len(args[0] if args else kwargs["transact_items"]))
+            return original(backend, *args, **kwargs)
+        return call
+
+    def add(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += n
+
+    def take(self) -> Counter[str]:
+        with self._lock:
+            counts, self.counts = self.counts, Counter()
+        return counts
+
+    def close(self) -> None:
+        for owner, name, original in self._undo:
+            setattr(owner, name, original)
+
+
+def metered_case(engine: LocalEngine, url: str, meter: Meter, sample_name: str, n: int, *,
+                 customer_answer: str = "confirm") -> tuple[str, Counter[str]]:
+    """One case to its end, a reviewer approving and the customer answering whenever the workflow asks; returns
+    its path (the people it waited for, and whether it was audited) and what it cost."""
+    def reviewer(k: int) -> dict[str, str]:  # a new person for each approval: four eyes need two
+        token = requests.post(f"{url}/_local/token", json={"sub": f"meter-{k}", "groups": ALL_QUEUES},
+                              timeout=10).json()["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    body = sample(sample_name, 1000 + n)
+    body["customer"]["email"] = f"meter-{n}@example.com"
+    meter.take()
+    case_id = requests.post(f"{url}/cases", json=body, headers=KEY, timeout=10).json()["caseId"]
+    asked: list[str] = []
+    used: set[str] = set()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if engine.execution(case_id)["status"] != "RUNNING":
+            break
+        events = engine.history(case_id)
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+        waiting = entered[-1] if entered else None
+        if waiting == "RequestReview":
+            auth = reviewer(len(asked))
+            tasks = requests.get(f"{url}/reviews?limit=100", headers=auth, timeout=10).json()["items"]
+            task = next((t for t in tasks if t["caseId"] == case_id), None)
+            if task and requests.post(f"{url}/reviews/{task['taskId']}/decision", json={"action": "approve"},
+                                      headers=auth, timeout=10).ok:
+                asked.append("review")
+        elif waiting == "RequestCustomer":
+            links = [_LINK.search(m.body).group(0) for m in engine.outbox
+                     if m.recipient in (body["customer"].get("email"), body["customer"].get("phone"))
+                     and _LINK.search(m.body)]
+            if links and links[-1] not in used and requests.post(
+                    links[-1], json={"response": customer_answer}, headers={"Accept": "application/json"},
+                    timeout=10).ok:
+                asked.append("customer")
+            used.update(links[-1:])
+        time.sleep(0.05)
+    else:
+        raise TimeoutError(f"{sample_name}: {case_id} still running; asked {asked}, last events "
+                           f"{[e['type'] for e in engine.history(case_id)[-4:]]}")
+    events = engine.history(case_id)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+    counts = meter.take()
+    counts["transitions"] = len(entered)
+    path = " -> ".join(asked) or "automatic"
+    if "OpenAudit" in entered:
+        path += ", audited"
+    if "Rejected" in entered:
+        path += ", rejected"
+    return path, counts
+
+
+def report_metered(rows: list[tuple[str, str, Counter[str]]]) -> None:
+    print("\nper case, by path (one case each; what AWS bills: docs/capacity.md prices it)")
+    print(f"{'path':<32} {'sample':<34} {'transitions':>11} {'lambda':>6} {'ddb reads':>9} {'ddb writes':>10} "
+          f"{'in txn':>6}")
+    for path, name, counts in rows:
+        reads = counts["dynamodb get_item"] + counts["dynamodb query"]
+        writes = sum(counts[f"dynamodb {op}"] for op in ("put_item", "update_item", "delete_item"))
+        print(f"{path:<32} {name:<34} {counts['transitions']:>11} {counts['lambda']:>6} {reads:>9} {writes:>10} "
+              f"{counts['dynamodb transaction items']:>6}")
+
+
 def report(name: str, elapsed: float, latencies: list[float]) -> None:
     print(f"{name:<34} {len(latencies):>5} cases  {len(latencies) / elapsed:7.1f} cases/s  "
           f"p50 {statistics.median(latencies) * 1000:7.0f} ms  p95 {percentile(latencies, 0.95) * 1000:7.0f} ms")
@@ -96,9 +229,12 @@ def main() -> None:
     parser.add_argument("--auto", type=int, default=60, help="automatic cases (posted by --workers channels)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--reviewed", type=int, default=10, help="cases a reviewer approves and a customer confirms")
+    parser.add_argument("--meter", nargs="*", default=METERED, help="samples in events/ to meter, one case each")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    engine = LocalEngine(time_scale=1.0)
+    # The scheduled jobs (deadlines every minute, learning hourly) would add their requests to whichever case is
+    # being metered; they are not part of a case's cost (docs/capacity.md counts them apart).
+    engine = LocalEngine(time_scale=1.0, skip_schedules=("ReviewDeadlinesFunction", "LearningJobsFunction"))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     started = time.time()
@@ -107,6 +243,19 @@ def main() -> None:
     print(f"local stack up in {time.time() - started:.1f} s")
     report(f"automatic ({args.workers} channels)", *run_auto(server.url, args.auto, args.workers))
     report("review -> customer -> completed", *run_reviewed(server.url, args.reviewed))
+    meter = Meter(engine)
+    try:
+        rows = []
+        for n, name in enumerate(args.meter):
+            try:
+                path, counts = metered_case(engine, server.url, meter, name, n)
+            except TimeoutError as exc:  # a path this driver cannot finish is reported, not fatal to the rest
+                print(f"not metered: {exc}")
+                continue
+            rows.append((path, name, counts))
+        report_metered(rows)
+    finally:
+        meter.close()
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     server.stop()
     engine.stop()
