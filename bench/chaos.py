@@ -4,12 +4,15 @@
     .venv/bin/python -m bench.chaos --cases 100 --seed 7 --fault-rate 0.02
 
 Reviewers (some racing each other on a task, some deciding after the deadline) and customers (answering, never
-answering, asking for a person, reusing a used link) act over real HTTP, while faults are injected at
---fault-rate into every workflow Lambda step, DynamoDB (throttling), SES, SNS and the event bus. Faults live here
-(dev only), never in the domain. When the cases have settled, faults are switched off and the invariants
+answering, asking for a person, reusing a used link) act over real HTTP, while faults are injected at --fault-rate
+into every workflow Lambda step, DynamoDB (throttling, and transactions cancelled by a conflicting one: every
+learning fact folds into its journey's day aggregates in a transaction), SES, SNS and the event bus. The hourly
+learning jobs (guardrails, proposer) run every --jobs-every seconds of real time under the same faults. Faults live
+here (dev only), never in the domain. When the cases have settled, faults are switched off and the invariants
 checked: every case COMPLETED, REJECTED or with a person; none stuck in RECEIVED or EXECUTING; CaseActionApproved
-at most once per case; each override logged once; no 5xx for a request that took effect; every timeline
-consistent with its status. The last line is the summary; the exit status is 1 when an invariant fails.
+at most once per case; each override logged once; no 5xx for a request that took effect; every timeline consistent
+with its status; every scored case folded into its journey's stats once. The last line is the summary; the exit
+status is 1 when an invariant fails.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import logging
 import random
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +61,7 @@ class Faults:
 
     def install(self, engine: LocalEngine) -> list[tuple[Any, str, Any]]:
         """Wraps the engine's dispatch and moto's backends; returns what to restore."""
-        from moto.dynamodb.exceptions import DynamodbException
+        from moto.dynamodb.exceptions import DynamodbException, TransactionCanceledException
         from moto.events.models import EventsBackend
         from moto.ses.exceptions import MessageRejectedError
         from moto.ses.models import SESBackend
@@ -79,13 +83,21 @@ class Faults:
                 return original(logical_id, event)
             return invoke
 
+        inside = threading.local()  # DynamoDB answers a request at once: no fault inside a transaction's own steps
+
         def throttled(original):
             def call(*args, **kwargs):
+                if getattr(inside, "depth", 0):
+                    return original(*args, **kwargs)
                 if faults.hit("dynamodb:throttle"):
                     error = DynamodbException("ProvisionedThroughputExceededException",
                                               "chaos: the level of configured provisioned throughput was exceeded")
                     raise error
-                return original(*args, **kwargs)
+                inside.depth = 1
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    inside.depth = 0
             return call
 
         def failing(kind: str, error: Any):
@@ -97,11 +109,27 @@ class Faults:
                 return call
             return make
 
+        def conflicting(original):
+            # What DynamoDB answers when another transaction holds one of the items (a hot aggregate).
+            def call(backend, transact_items, *args, **kwargs):
+                if faults.hit("dynamodb:transaction-conflict"):
+                    raise TransactionCanceledException([(None, None, None)] * (len(transact_items) - 1)
+                                                       + [("TransactionConflict", "chaos: conflict", None)])
+                return original(backend, transact_items, *args, **kwargs)
+            return call
+
         engine.invoke = lambda_step(engine.invoke)  # instance attribute: moto's dispatch calls engine.invoke
         patches.append((engine, "invoke", None))
         from moto.dynamodb.models import DynamoDBBackend
         for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query"):
             patch(DynamoDBBackend, name, throttled)
+        patch(DynamoDBBackend, "transact_write_items", conflicting)
+        # botocore backs off a throttled call with a real sleep, inside a handler that holds the engine's one
+        # container lock (on AWS each invocation has a process of its own): every other handler would wait on it,
+        # and a few hundred throttles took minutes. The backoff runs on the engine's scaled time instead.
+        import botocore.endpoint
+        patch(botocore.endpoint, "time", lambda real: types.SimpleNamespace(
+            sleep=lambda seconds: real.sleep(seconds * engine.time_scale)))
         patch(SESBackend, "send_email", failing("ses", lambda: MessageRejectedError("chaos: rejected")))
         patch(SNSBackend, "publish", failing("sns", lambda: InternalError("chaos: internal error")))
         patch(EventsBackend, "put_events", failing("events", lambda: InternalError("chaos: bus unavailable")))
@@ -262,8 +290,8 @@ def settle(run: Run, timeout: float) -> dict[str, dict]:
     pending = set(run.cases)
     while pending and time.time() < deadline:
         for case_id in list(pending):
-            got = requests.get(f"{run.url}/cases/{case_id}", headers=KEY, timeout=30)
-            if got.ok:
+            got = run.call("GET", f"{run.url}/cases/{case_id}", {"op": "view"}, headers=KEY)
+            if got is not None and got.ok:
                 views[case_id] = got.json()
                 if views[case_id]["status"] in SETTLED:
                     pending.discard(case_id)
@@ -334,6 +362,7 @@ def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) ->
             problems.append(f"{case_id}: COMPLETED without an execution in its timeline: {timeline}")
         if view["status"] != "COMPLETED" and ("executed" in timeline or "completed" in timeline):
             problems.append(f"{case_id}: {view['status']} but its timeline says executed: {timeline}")
+    problems += folded_once(engine, views)
     for failure in run.five_xx:
         if failure["op"] == "reuse-accepted":
             problems.append("a used customer link was accepted again")
@@ -343,10 +372,44 @@ def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) ->
     return problems
 
 
+def folded_once(engine: LocalEngine, views: dict[str, dict]) -> list[str]:
+    """Each scored case (it has a route) folded into its journey's day once: its `scored` marker is there (a fold
+    lost to a cancelled transaction leaves none), and the day's `cases` count equals the markers (a fold added
+    twice shows here). Read from the table: a case's view shows only its latest timeline events."""
+    table, client, problems = engine.template.physical["CasesTable"]["Ref"], engine.client("dynamodb"), []
+    marked: collections.Counter[tuple[str, str]] = collections.Counter()
+    for case_id, view in views.items():
+        pk = {"S": f"CASE#{case_id}"}
+        case = client.get_item(TableName=table, Key={"pk": pk, "sk": {"S": "CASE"}}).get("Item", {})
+        marker = client.get_item(TableName=table, Key={"pk": pk, "sk": {"S": "FOLD#scored"}}).get("Item")
+        if marker:
+            marked[(view["journey"], view["createdAt"][:10])] += 1
+        elif "route" in case:
+            problems.append(f"{case_id}: scored ({case['route']['S']}) but never folded into the stats")
+    for (journey, day), count in sorted(marked.items()):
+        item = client.get_item(TableName=table, Key={"pk": {"S": f"STATS#{journey}#{day}"}, "sk": {"S": "all#-"}})
+        folded = float(item.get("Item", {}).get("cases", {}).get("N", 0))
+        if folded != count:
+            problems.append(f"{journey} {day}: {count} cases folded, {folded:g} counted in the stats")
+    return problems
+
+
+def learning_jobs(engine: LocalEngine, stop: threading.Event, every: float) -> None:
+    """The hourly jobs, on a real-time period: at the chaos time scale an hour is 0.18 s, and the jobs would
+    take all of the engine's time."""
+    while not stop.wait(every):
+        try:
+            engine.invoke("LearningJobsFunction", {"version": "0", "id": "chaos", "detail-type": "Scheduled Event",
+                                                   "source": "aws.events", "detail": {}, "resources": [],
+                                                   "time": engine.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")})
+        except Exception:  # an injected fault: EventBridge would run it again at the next period
+            pass
+
+
 def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, time_scale: float = 0.00005,
-              settle_seconds: float = 120, quiet: bool = False) -> Report:
+              settle_seconds: float = 120, jobs_every: float = 2.0, quiet: bool = False) -> Report:
     rng = random.Random(seed)
-    engine = LocalEngine(time_scale=time_scale)
+    engine = LocalEngine(time_scale=time_scale, skip_schedules=("LearningJobsFunction",))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     engine.start()
@@ -363,6 +426,7 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
             actors = [threading.Thread(target=reviewer, args=(run, stop, n, random.Random(seed + n), racing))
                       for n in range(reviewers)]
             actors.append(threading.Thread(target=customers, args=(run, stop, random.Random(seed - 1))))
+            actors.append(threading.Thread(target=learning_jobs, args=(engine, stop, jobs_every)))
             for actor in actors:
                 actor.start()
             post_cases(run, cases, rng)
@@ -424,10 +488,11 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=4)
     parser.add_argument("--time-scale", type=float, default=0.00005, help="0.00005: a week passes in 30 s")
     parser.add_argument("--settle-seconds", type=float, default=180)
+    parser.add_argument("--jobs-every", type=float, default=2.0, help="real seconds between learning job runs")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     report = run_chaos(args.cases, args.seed, args.fault_rate, reviewers=args.reviewers,
-                       time_scale=args.time_scale, settle_seconds=args.settle_seconds)
+                       time_scale=args.time_scale, settle_seconds=args.settle_seconds, jobs_every=args.jobs_every)
     print(report.summary())
     raise SystemExit(0 if report.ok else 1)
 

@@ -240,12 +240,19 @@ def test_an_event_at_a_given_time_is_appended_once_and_others_each_time(world, r
 
 
 # ------------------------------------------------------------------ what counts as "another writer came first"
-@pytest.mark.parametrize("code, lost", [("ConditionalCheckFailedException", True),
-                                        ("TransactionCanceledException", True),
-                                        ("ProvisionedThroughputExceededException", False)])
-def test_only_a_failed_condition_reads_as_losing_the_race(code, lost):
+@pytest.mark.parametrize("code, reasons, lost", [
+    ("ConditionalCheckFailedException", None, True),
+    ("TransactionCanceledException", None, True),
+    ("TransactionCanceledException", ["None", "ConditionalCheckFailed"], True),
+    # Cancelled by a concurrent transaction on one of its items, or throttled: nothing was decided, nobody won.
+    ("TransactionCanceledException", ["None", "TransactionConflict"], False),
+    ("TransactionCanceledException", ["ConditionalCheckFailed", "ThrottlingError"], False),
+    ("ProvisionedThroughputExceededException", None, False)])
+def test_only_a_failed_condition_reads_as_losing_the_race(code, reasons, lost):
     def write(**_):
-        raise ClientError({"Error": {"Code": code, "Message": "no"}}, "UpdateItem")
+        raise ClientError({"Error": {"Code": code, "Message": "no"},
+                           **({"CancellationReasons": [{"Code": r} for r in reasons]} if reasons else {})},
+                          "TransactWriteItems")
 
     if lost:
         assert _if_condition_holds(write) is False

@@ -1,4 +1,7 @@
 """The learning loop's facts: folded into stats and memory once, however often a step is retried."""
+import pytest
+from botocore.exceptions import ClientError
+
 from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer, ReviewFeedback
 from loopgate.usecases.customer_steps import answer, give_customer_feedback, open_customer_step
 from loopgate.usecases.learning import observe, precedent_words
@@ -46,6 +49,45 @@ def test_a_cancelled_transaction_leaves_no_item_behind(store):
                                 "ConditionExpression": "attribute_exists(pk)"}}])
     assert "Item" not in store.cases.get_item(Key={"pk": "CASE#c1", "sk": "FOLD#scored"})
     assert store.cases.get_item(Key={"pk": "STATS#refund#2026-11-02", "sk": "all#-"})["Item"]["cases"] == 3
+
+
+def cancelled(*codes):
+    from botocore.exceptions import ClientError
+    return ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                        "CancellationReasons": [{"Code": c} for c in codes]}, "TransactWriteItems")
+
+
+def test_a_fold_that_conflicts_with_another_is_sent_again_and_counts_once(world, store, monkeypatch):
+    """Every case of a journey's day folds into the same aggregate items: DynamoDB cancels one of two concurrent
+    transactions on them (TransactionConflict). That is no sign the fact was recorded before."""
+    case = store.get_case(world.new_case(refund_request(20))["caseId"])
+    client, sent = store.cases.meta.client, []
+    real = client.transact_write_items
+
+    def conflicting(**request):
+        sent.append(request)
+        if len(sent) == 1:
+            raise cancelled("None", "TransactionConflict")
+        return real(**request)
+
+    monkeypatch.setattr(client, "transact_write_items", conflicting)
+    assert observe(store, case, "effort:probe", {"messages": 1}) is True
+    assert len(sent) == 2 and totals(store, case)["messages"] == 1
+
+
+def test_a_fold_throttled_every_time_fails_the_step_and_its_retry_counts_once(world, store, monkeypatch):
+    case = store.get_case(world.new_case(refund_request(20))["caseId"])
+    client = store.cases.meta.client
+    real = client.transact_write_items
+    monkeypatch.setattr(client, "transact_write_items",
+                        lambda **_: (_ for _ in ()).throw(cancelled("None", "ThrottlingError")))
+    with pytest.raises(ClientError, match="TransactionCanceled"):  # the workflow retries the step
+        observe(store, case, "effort:probe", {"messages": 1})
+    assert "messages" not in totals(store, case)
+    monkeypatch.setattr(client, "transact_write_items", real)
+    assert observe(store, case, "effort:probe", {"messages": 1}) is True
+    assert observe(store, case, "effort:probe", {"messages": 1}) is False
+    assert totals(store, case)["messages"] == 1
 
 
 # ---------------------------------------------------------------- every fact, once
@@ -193,3 +235,29 @@ def test_precedent_words_name_the_top_change_and_reject_reason():
                                        "3 rejected, 2 of them: policy")
     assert precedent_words({"modified": 1, "change:amount:up": 1}) == "1 raised amount"
     assert precedent_words({"cases": 4}) is None
+
+
+def failing_folds(store, monkeypatch):
+    monkeypatch.setattr(store, "record_fact", lambda *_: (_ for _ in ()).throw(cancelled("None", "ThrottlingError")))
+
+
+def test_an_audit_whose_fold_fails_is_still_answered_and_its_disagreement_logged(world, store, monkeypatch):
+    """The task is decided before the fold: a 5xx would send the auditor to retry into a 409, and the
+    disagreement would never reach the override log."""
+    case = store.get_case(world.new_case(refund_request(20))["caseId"])
+    store.put_task(audit_task("audit-2", case["caseId"], "refund", "audit", "2026-11-02T09:00:00.000Z"))
+    failing_folds(store, monkeypatch)
+    auditor = Reviewer(sub="aud", name="aud", groups=("audit",))
+    done = decide(store, world.workflow, auditor, "audit-2", ReviewDecision(action="reject", reason="too generous"))
+    assert done["status"] == "DECIDED"
+    assert [o["reason"] for o in world.overrides(case["caseId"])] == ["too generous"]
+    assert "audit_disagreed" in [e["type"] for e in store.latest_events(case["caseId"], 100)[0]]
+
+
+def test_a_customer_answer_whose_fold_fails_is_still_taken(world, store, monkeypatch):
+    state = world.new_case(load_event("contract_change_confident.json"))
+    token, link = world.wait_for_customer(state)
+    failing_folds(store, monkeypatch)
+    taken = answer(store, world.workflow, link, CustomerAnswer(response="confirm"))
+    assert taken["status"] == "RECEIVED"
+    assert world.workflow.outcome(token)["response"] == "confirm"

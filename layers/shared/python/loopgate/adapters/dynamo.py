@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -37,7 +39,21 @@ def from_item(value: Any) -> Any:
 
 
 def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    """Another writer came first. A transaction cancelled for any other reason (TransactionConflict with a
+    concurrent transaction on the same item, throttling) wrote nothing and decided nothing: it is not an answer."""
+    code = exc.response["Error"]["Code"]
+    if code != "TransactionCanceledException":
+        return code == "ConditionalCheckFailedException"
+    reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []} - {None, "None"}
+    return reasons <= {"ConditionalCheckFailed"}
+
+
+def _transient(exc: ClientError) -> bool:
+    """A cancelled transaction worth sending again: it conflicted with another or was throttled."""
+    return exc.response["Error"]["Code"] == "TransactionCanceledException" and not _conditional_failed(exc)
+
+
+FOLD_ATTEMPTS = 4
 
 
 def _if_condition_holds(write: Callable[..., Any], **request: Any) -> bool:
@@ -722,7 +738,16 @@ class CaseStore:
                                           "ExpressionAttributeNames": names,
                                           "ExpressionAttributeValues": to_item(values)}})
         # The resource's client (meta.client) converts Python values to DynamoDB's, as Table methods do.
-        return _if_condition_holds(client.transact_write_items, TransactItems=operations)
+        for attempt in range(1, FOLD_ATTEMPTS + 1):
+            try:
+                return _if_condition_holds(client.transact_write_items, TransactItems=operations)
+            except ClientError as exc:
+                # Every fact of a journey's day adds to the same few aggregate items, so concurrent folds conflict
+                # (TransactionConflict) as a matter of course, and botocore does not retry a cancelled transaction.
+                if not _transient(exc) or attempt == FOLD_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))  # pragma: no mutate (any jitter spreads them)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def stats(self, journey: str, day: str, prefix: str | None = None) -> list[dict[str, Any]]:
         """One day's aggregates of a journey (all dimensions, or those whose key starts with `prefix`)."""

@@ -25,7 +25,7 @@ from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
-from loopgate.usecases.learning import fact_part, observe_effort, observe_feedback
+from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
 
@@ -316,7 +316,8 @@ def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAn
         raise
     store.forget_step_token(case["caseId"], step["stepId"])
     store.add_effort(case["caseId"], interactions=1)
-    observe_effort(store, case, f"answer:{step['stepId']}", interactions=1)  # a step is answered once
+    # A step is answered once; the answer is with the workflow already, so a failed fold must not undo it.
+    observe_after_effect(observe_effort, store, case, f"answer:{step['stepId']}", interactions=1)
     return {"caseId": case["caseId"], "response": reply.response, "status": "RECEIVED",
             "locale": case["customer"].get("locale", "en"),
             "personWithinHours": max(1, get_journey(case["journey"]).limits.reviewSeconds // 3600)}
@@ -330,5 +331,6 @@ def give_customer_feedback(store: CaseStore, link_id: str, helpful: bool, commen
     item = {"caseId": link["caseId"], "journey": link["journey"], "stepId": link["stepId"], "helpful": helpful,
             "comment": comment, "at": now_iso()}
     store.put_customer_feedback(link["caseId"], item)
-    observe_feedback(store, store.get_case(link["caseId"]), f"customer:{fact_part(link['linkHash'])}", helpful)
+    observe_after_effect(observe_feedback, store, store.get_case(link["caseId"]),
+                         f"customer:{fact_part(link['linkHash'])}", helpful)  # the slot is taken: once only
     return item

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from loopgate.clock import parse_iso
 from loopgate.models import Outcome, Plan
@@ -10,6 +13,8 @@ from loopgate.policy.journeys import get_journey
 from loopgate.policy.learning import GuardrailState, Policy, Tally, time_bucket
 from loopgate.policy.overrides import field_diff
 from loopgate.ports import CaseStore
+
+logger = Logger(child=True)
 
 
 def live_policy(store: CaseStore, journey: str) -> tuple[Policy, list[GuardrailState]]:
@@ -50,6 +55,20 @@ def observe(store: CaseStore, case: dict[str, Any], fact: str, counts: dict[str,
         tallies.append(Tally(kind="memory", journey=journey, slice=learning["slice"], add=memory or {},
                              latest=latest or {}, first=first or {}))
     return store.record_fact(case["caseId"], fact, tallies)
+
+
+def observe_after_effect(fold: Callable[..., bool], store: CaseStore, case: dict[str, Any], *args: Any,
+                         **kwargs: Any) -> bool:
+    """Folds a fact of a request whose effect is already written (an answer handed to the workflow, an audit
+    recorded). A fold that still fails after the store's retries is logged and dropped: answering 5xx would tell
+    the caller their request failed when it took effect, and their retry would be refused. The day's aggregates
+    miss one fact; the case, its timeline and the override log are whole."""
+    try:
+        return fold(store, case, *args, **kwargs)
+    except Exception:
+        logger.exception("fact not folded into the learning aggregates",
+                         extra={"caseId": case.get("caseId"), "fold": fold.__name__})
+        return False
 
 
 def fact_part(secret: str) -> str:

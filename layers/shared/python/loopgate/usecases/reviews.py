@@ -17,7 +17,14 @@ from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
 from loopgate.ports import CaseStore, EventBus, Workflow
 from loopgate.usecases.deadlines import WARN_SHARE
-from loopgate.usecases.learning import fact_part, observe_audit, observe_feedback, observe_touched, precedent
+from loopgate.usecases.learning import (
+    fact_part,
+    observe_after_effect,
+    observe_audit,
+    observe_feedback,
+    observe_touched,
+    precedent,
+)
 from loopgate.usecases.paging import decode_cursor, encode_cursor
 
 logger = Logger(child=True)
@@ -404,7 +411,6 @@ def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case:
     if not store.decide_task(task["taskId"], caller.sub, epoch(), record):
         _log_refused(task, caller, decision)
         raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
-    observe_audit(store, case, task["taskId"], caller.sub, decision.action == "approve", decision.reason)
     if decision.action == "approve":
         store.append_event(case["caseId"], "audit_agreed", "An auditor agreed with the automation",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
@@ -416,6 +422,10 @@ def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case:
         store.append_event(case["caseId"], "audit_disagreed",
                            f"An auditor disagreed with the automation: {decision.reason}",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+    # Last, and never failing the request: the task is decided, so a retry would be refused and the
+    # disagreement would never reach the override log.
+    observe_after_effect(observe_audit, store, case, task["taskId"], caller.sub, decision.action == "approve",
+                         decision.reason)
     return {"taskId": task["taskId"], "caseId": case["caseId"], "action": decision.action, "status": "DECIDED"}
 
 
