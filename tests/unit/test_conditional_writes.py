@@ -304,3 +304,21 @@ def test_a_second_approval_respects_a_lease_and_takes_the_task_out_of_the_queue(
     assert not store.decide_task(task_id, "bob", now + LEASE, {"action": "approve"}, second_approval_of=first)
     assert store.decide_task(task_id, "bob", now + LEASE + 1, {"action": "approve"}, second_approval_of=first)
     assert "taskToken" not in store.get_task(task_id) and queue_ids(world, "senior") == []
+
+
+@pytest.mark.parametrize("reasons, lost", [
+    (["None", "TransactionConflict"], True),  # another lead or check was writing the same items: re-read, decide
+    (["ConditionalCheckFailed", "None"], True),
+    (["None", "ThrottlingError"], None)])  # nobody else changed anything: an error, not a lost race
+def test_a_state_change_that_conflicts_with_another_reads_as_losing_the_race(reasons, lost):
+    from loopgate.adapters.dynamo import _if_transaction_holds
+
+    def write(**_):
+        raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "no"},
+                           "CancellationReasons": [{"Code": r} for r in reasons]}, "TransactWriteItems")
+
+    if lost:
+        assert _if_transaction_holds(write) is False
+    else:
+        with pytest.raises(ClientError):
+            _if_transaction_holds(write)

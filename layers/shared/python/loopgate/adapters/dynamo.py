@@ -67,6 +67,20 @@ def _if_condition_holds(write: Callable[..., Any], **request: Any) -> bool:
         raise
 
 
+def _if_transaction_holds(write: Callable[..., Any], **request: Any) -> bool:
+    """A state change made in one transaction (a guardrail's state, a policy version): False when another writer
+    came first or was writing the same items at that moment (TransactionConflict): the caller re-reads and decides
+    again, as after a lost race. Throttling still raises: nobody else changed anything."""
+    try:
+        return _if_condition_holds(write, **request)
+    except ClientError as exc:
+        reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []} - {None, "None"}
+        if exc.response["Error"]["Code"] == "TransactionCanceledException" and \
+                reasons <= {"ConditionalCheckFailed", "TransactionConflict"}:
+            return False
+        raise
+
+
 # The key layout, in one place: a case's partition holds its item, timeline events, steps and feedback; review
 # tasks and customer links have partitions of their own, found by id; the queue GSIs key on queue names.
 def _suffix() -> str:
@@ -790,7 +804,7 @@ class CaseStore:
             values = {":tripped": "tripped", ":since": expect_since}
         item = {**guardrail_key(journey, name), **state}
         entry = {**guardrail_log_key(journey, name, log["at"]), "journey": journey, "name": name, **log}
-        return _if_condition_holds(client.transact_write_items, TransactItems=[
+        return _if_transaction_holds(client.transact_write_items, TransactItems=[
             {"Put": {"TableName": self.cases.name, "Item": to_item(item), "ConditionExpression": condition,
                      "ExpressionAttributeNames": {"#state": "state"},
                      "ExpressionAttributeValues": to_item(values)}},
@@ -918,4 +932,4 @@ class CaseStore:
                 "ExpressionAttributeNames": {**names, "#status": "status"},
                 "ExpressionAttributeValues": to_item({**values, ":open": "open"})}})
         # The resource's client (meta.client) converts Python values to DynamoDB's, as Table methods do.
-        return _if_condition_holds(self.cases.meta.client.transact_write_items, TransactItems=operations)
+        return _if_transaction_holds(self.cases.meta.client.transact_write_items, TransactItems=operations)
