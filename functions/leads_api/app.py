@@ -11,7 +11,7 @@ from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
-from loopgate.web.http import caller_of, json_response, page_response, resolver
+from loopgate.web.http import caller_of, json_response, page_response, resolver, staff_page
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
 
 logger = Logger()
@@ -28,7 +28,7 @@ app = resolver(enable_validation=True)
 
 # The journeys are known when the container starts: the page offers them without a call of its own.
 JOURNEY_OPTIONS = "".join(f'<option value="{escape(name)}">{escape(name)}</option>' for name in sorted(catalogue()))
-LEADS_PAGE = (Path(__file__).parent / "leads.html").read_text(encoding="utf-8").replace("<!--JOURNEYS-->",
+LEADS_PAGE = staff_page(Path(__file__).parent / "leads.html").replace("<!--JOURNEYS-->",
                                                                                        JOURNEY_OPTIONS)
 
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
-from loopgate.web.http import caller_of, json_response, page_response, resolver
+from loopgate.web.http import caller_of, json_response, page_response, resolver, staff_page
 from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
@@ -25,7 +25,7 @@ class ReviewerApiSettings(StoreSettings):
 SETTINGS = load_settings(ReviewerApiSettings)
 app = resolver(enable_validation=True)
 
-CONSOLE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")
+CONSOLE = staff_page(Path(__file__).parent / "console.html")
 
 
 @app.get("/console")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -13,6 +14,17 @@ from loopgate.web.bodies import parse_json_body
 
 def json_response(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+STAFF_CSS_MARK = "  /* shared: loopgate/web/staff.css (filled in when the function starts) */"
+
+
+def staff_page(path: Path) -> str:
+    """A staff page's HTML (the reviewer console, the leads' page) with the look they share filled in."""
+    html = path.read_text(encoding="utf-8")
+    if STAFF_CSS_MARK not in html:
+        raise ValueError(f"{path.name} has no place for the shared staff styles")
+    return html.replace(STAFF_CSS_MARK, (Path(__file__).parent / "staff.css").read_text(encoding="utf-8").rstrip("\n"))
 
 
 def page_response(html: str) -> Response:
