@@ -195,6 +195,13 @@ def test_a_row_shows_why_whose_how_much_time_left_and_four_eyes(stack, browser):
         expect(contract).to_have_count(0)
         expect(row).to_be_visible()
         page.get_by_label("Journey").select_option(label="All journeys")
+        page.get_by_label("Queue", exact=True).select_option("senior")  # the large refund is for seniors only
+        expect(contract).to_have_count(0)
+        expect(row).to_be_visible()
+        page.get_by_label("Queue", exact=True).select_option("reviewers")
+        expect(row).to_have_count(0)
+        expect(contract).to_be_visible()
+        page.get_by_label("Queue", exact=True).select_option(label="All queues")
         page.get_by_label("Sort by").select_option("due")
         lefts = [int(t) for t in page.locator('[data-testid="due-at"]').evaluate_all(
             "els => els.map(e => Date.parse(e.getAttribute('datetime')))")]
