@@ -114,3 +114,22 @@ def test_dead_ends_say_what_happened_and_how_to_reach_a_person():
     assert 'lang="de"' in used
     assert "Dieser Link ist abgelaufen." in message_page("de", "expired")
     assert "Talk to a person" in message_page(None, "unknown")
+
+
+@pytest.mark.parametrize("locale, typed, reading", [
+    ("de", "18.542", 18542),  # a German thousands separator, as the page's own German figures write it
+    ("de", "18.542,5", 18542.5),
+    ("de", "18,5", 18.5),
+    ("de", "18.5", 18.5),  # no valid German number: the dot read as a decimal mark, as typed
+    ("en", "18,542", 18542),
+    ("en", "18.5", 18.5),
+])
+def test_a_number_typed_in_the_form_reads_as_the_customers_locale_writes_it(locale, typed, reading):
+    from loopgate.models import CustomerAnswer
+    from loopgate.usecases.customer_steps import coerce_reply
+    from tests.helpers import load_event
+
+    case = load_event("document_approval.json")
+    case["customer"]["locale"] = locale
+    answer = coerce_reply("correct", CustomerAnswer(response="correct", fields={"reading": typed}), case)
+    assert answer.fields["reading"] == reading

@@ -10,6 +10,9 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberFormatError, parse_decimal
+
 from loopgate.clock import epoch, now_iso
 from loopgate.errors import (
     Conflict,
@@ -195,16 +198,26 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
     return view
 
 
-def _coerce(value: Any, kind: str) -> Any:
-    """Form posts carry strings; the journey's schema says what the field is."""
+def _number(text: str, locale: str | None) -> float:
+    """A number as the customer's locale writes it: "18.542" is eighteen thousand in German, "1,234.5" in English.
+    Text that is no valid number there ("18.5" typed on a German page) is read with either mark as the decimal."""
+    try:
+        return float(parse_decimal(text, locale=Locale.parse((locale or "en").replace("-", "_")), strict=True))
+    except (NumberFormatError, ValueError, UnknownLocaleError):
+        return float(text.replace(",", "."))
+
+
+def _coerce(value: Any, kind: str, locale: str | None = None) -> Any:
+    """Form posts carry strings; the journey's schema says what the field is, the customer's locale how it reads."""
     if not isinstance(value, str):
         return value
     text = value.strip()
     try:
         if kind == "integer":
-            return int(text)
+            number = _number(text, locale)
+            return int(number) if number.is_integer() else value
         if kind == "number":
-            return float(text.replace(",", "."))
+            return _number(text, locale)
         if kind == "boolean":
             return text.lower() in ("true", "yes", "on", "1", "ja")
     except ValueError:
@@ -236,12 +249,13 @@ def coerce_reply(kind: str, reply: CustomerAnswer, case: dict[str, Any]) -> Cust
     if not reply.fields:
         return reply
     journey = get_journey(case["journey"])
+    locale = case["customer"].get("locale")
     if kind == "provide":
         spec = journey.payload.properties
-        fields = {k: _coerce(v, spec[k].type) if k in spec else v for k, v in reply.fields.items()}
+        fields = {k: _coerce(v, spec[k].type, locale) if k in spec else v for k, v in reply.fields.items()}
     elif kind == "correct":
         specs = extracted_specs(journey, case["payload"].get("extracted", {}))
-        fields = {k: _coerce(v, specs[k].type) if k in specs else v for k, v in reply.fields.items()}
+        fields = {k: _coerce(v, specs[k].type, locale) if k in specs else v for k, v in reply.fields.items()}
     else:
         return reply
     return reply.model_copy(update={"fields": fields})
