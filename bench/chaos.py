@@ -264,8 +264,9 @@ def customers(run: Run, stop: threading.Event, rng: random.Random) -> None:
             if view is None or not view.ok:
                 continue
             answer = answer_for(view.json())
-            run.call("POST", link, what, json=answer, headers={"Accept": "application/json"})
-            used.append(link)
+            first = run.call("POST", link, what, json=answer, headers={"Accept": "application/json"})
+            if first is not None and first.status_code == 200:
+                used.append(link)  # only an answer that was taken uses the link up (a faulted one may be sent again)
             if behaviour == "reuse" and used:
                 again = run.call("POST", rng.choice(used), {"op": "reuse"}, json=answer,
                                  headers={"Accept": "application/json"})
