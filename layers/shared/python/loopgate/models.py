@@ -128,6 +128,9 @@ class Plan(BaseModel):
     askFields: list[str] = Field(default_factory=list)
     question: str | None = None
     returnTo: Literal["review"] | None = None
+    task: Literal["review", "contact"] = Field(
+        default="review", description="What the person is asked: decide on a proposal (review), or contact the "
+        "customer and record the resolution (contact: a bot hand-over, a follow-up the customer said failed).")
 
 
 @dataclass(frozen=True)

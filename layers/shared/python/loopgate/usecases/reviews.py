@@ -69,7 +69,7 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
     created = now()
     due = created + timedelta(seconds=plan.limits.reviewSeconds)
     task = {
-        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": "review",
+        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": plan.task,
         "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(due), "warnAt": iso(due - (due - created) * WARN_SHARE),
         "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
