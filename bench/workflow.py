@@ -45,16 +45,50 @@ def sample(name: str, n: int) -> dict:
     return case
 
 
-def wait(url: str, case_id: str, statuses: set[str], timeout: float = 120) -> float:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+class StatusWatch:
+    """Knows when each case reached each status, from the CaseStatusChanged events the workflow and the handlers
+    publish (moto's event bus, in this process).
+
+    Polling GET /cases every 50 ms, as the bench did, cost a third of the engine's CPU: the figure measured the
+    poller as much as the engine. A channel learns of a status from this event (DESIGN.md, Events); the bench reads
+    the case over HTTP once, at the end, to check that the API agrees.
+    """
+
+    def __init__(self) -> None:
+        from moto.events.models import EventsBackend
+
+        self._seen: dict[str, dict[str, float]] = {}
+        self._changed = threading.Condition()
+        self._owner, self._original = EventsBackend, EventsBackend.put_events
+        watch = self
+
+        def put_events(backend, events):
+            result = watch._original(backend, events)
+            for entry in events:
+                if entry.get("DetailType") == "CaseStatusChanged":
+                    detail = json.loads(entry.get("Detail") or "{}")
+                    with watch._changed:
+                        watch._seen.setdefault(detail.get("caseId"), {}).setdefault(detail.get("to"), time.time())
+                        watch._changed.notify_all()
+            return result
+
+        EventsBackend.put_events = put_events
+
+    def wait(self, url: str, case_id: str, statuses: set[str], timeout: float = 120) -> float:
+        """When the case first reached one of `statuses`; the case as GET /cases shows it must agree."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: statuses & self._seen.get(case_id, {}).keys(), timeout):
+                raise TimeoutError(case_id)
+            reached = min(at for status, at in self._seen[case_id].items() if status in statuses)
         response = requests.get(f"{url}/cases/{case_id}", headers=KEY, timeout=10)
         if response.status_code != 200:
             raise RuntimeError(f"GET /cases/{case_id}: {response.status_code} {response.text[:500]}")
-        if response.json()["status"] in statuses:
-            return time.time()
-        time.sleep(0.05)
-    raise TimeoutError(case_id)
+        if response.json()["status"] not in statuses:  # each waited status holds until someone acts
+            raise RuntimeError(f"{case_id}: the event said {statuses}, GET /cases says {response.json()['status']}")
+        return reached
+
+    def close(self) -> None:
+        self._owner.put_events = self._original
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -62,12 +96,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run_auto(url: str, count: int, workers: int) -> tuple[float, list[float]]:
+def run_auto(url: str, count: int, workers: int, watch: StatusWatch) -> tuple[float, list[float]]:
     def one(n: int) -> float:
         start = time.time()
         case_id = requests.post(f"{url}/cases", json=sample("identity_verification_clear.json", n), headers=KEY,
                                 timeout=10).json()["caseId"]
-        return wait(url, case_id, {"COMPLETED"}) - start
+        return watch.wait(url, case_id, {"COMPLETED"}) - start
 
     began = time.time()
     with ThreadPoolExecutor(workers) as pool:
@@ -75,7 +109,7 @@ def run_auto(url: str, count: int, workers: int) -> tuple[float, list[float]]:
     return time.time() - began, latencies
 
 
-def run_reviewed(url: str, count: int) -> tuple[float, list[float]]:
+def run_reviewed(url: str, count: int, watch: StatusWatch) -> tuple[float, list[float]]:
     token = requests.post(f"{url}/_local/token", json={"sub": "bench", "groups": ["reviewers"]},
                           timeout=10).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -85,16 +119,81 @@ def run_reviewed(url: str, count: int) -> tuple[float, list[float]]:
         body = sample("contract_change_low_confidence.json", n)
         body["customer"]["email"] = f"bench-{n}@example.com"
         case_id = requests.post(f"{url}/cases", json=body, headers=KEY, timeout=10).json()["caseId"]
-        wait(url, case_id, {"AWAITING_REVIEW"})
+        watch.wait(url, case_id, {"AWAITING_REVIEW"})
         task = next(t for t in requests.get(f"{url}/reviews?limit=100", headers=auth, timeout=10).json()["items"]
                     if t["caseId"] == case_id)
         requests.post(f"{url}/reviews/{task['taskId']}/decision", json={"action": "approve"}, headers=auth, timeout=10)
-        wait(url, case_id, {"AWAITING_CUSTOMER"})
+        watch.wait(url, case_id, {"AWAITING_CUSTOMER"})
         outbox = requests.get(f"{url}/_local/outbox", timeout=10).json()["items"]
         link = [m for m in outbox if m["recipient"] == body["customer"]["email"]][-1]["links"][0]
         requests.post(link, json={"response": "confirm"}, headers={"Accept": "application/json"}, timeout=10)
-        latencies.append(wait(url, case_id, {"COMPLETED"}) - start)
+        latencies.append(watch.wait(url, case_id, {"COMPLETED"}) - start)
     return time.time() - began, latencies
+
+
+class CpuSplit:
+    """Where a run's CPU goes: the process total, the Lambda handlers (each on its own thread, with the AWS calls
+    they make), and moto's DynamoDB (the handlers' requests and the state machine's direct integrations). The rest
+    is moto's Step Functions interpreter, the HTTP server and this bench's own client. Everything runs in one
+    process under one GIL, so CPU per case, not the wall clock, bounds throughput."""
+
+    def __init__(self, engine: LocalEngine):
+        from moto.dynamodb.models import DynamoDBBackend
+
+        self.by_function: Counter[str] = Counter()
+        self.dynamodb = 0.0
+        self._lock, self._depth, self._undo = threading.Lock(), threading.local(), []
+        invoke = engine.invoke
+
+        def timed_invoke(logical_id: str, event: dict):
+            began = time.thread_time()
+            try:
+                return invoke(logical_id, event)
+            finally:
+                with self._lock:
+                    self.by_function[logical_id] += time.thread_time() - began
+
+        for name in Meter.OPERATIONS + ("transact_get_items", "batch_get_item", "batch_write_item"):
+            original = getattr(DynamoDBBackend, name)
+            setattr(DynamoDBBackend, name, self._timed(original))
+            self._undo.append((DynamoDBBackend, name, original))
+        engine.invoke = timed_invoke
+        self._undo.append((engine, "invoke", invoke))
+        self._began = self._process()
+
+    def _timed(self, original):
+        split = self
+
+        def call(*args, **kwargs):
+            outer = not getattr(split._depth, "on", False)  # a transaction calls get_item: count it once
+            split._depth.on, began = True, time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                if outer:
+                    split._depth.on = False
+                    with split._lock:
+                        split.dynamodb += time.thread_time() - began
+        return call
+
+    @staticmethod
+    def _process() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def report(self, cases: int) -> None:
+        total = self._process() - self._began
+        handlers = sum(self.by_function.values())
+        top = ", ".join(f"{name.removesuffix('Function')} {seconds * 1000 / cases:.0f}"
+                        for name, seconds in self.by_function.most_common(4))
+        print(f"  CPU per case {total * 1000 / cases:.0f} ms (at most {cases / total:.1f} cases/s on one core): "
+              f"Lambda handlers {handlers * 1000 / cases:.0f} ms ({top}), DynamoDB in moto "
+              f"{self.dynamodb * 1000 / cases:.0f} ms (inside handlers or the state machine), the rest "
+              f"{(total - handlers) * 1000 / cases:.0f} ms (Step Functions interpreter, HTTP, this client)")
+
+    def close(self) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
 
 
 class Meter:
@@ -241,8 +340,17 @@ def main() -> None:
     engine.start()
     server.start()
     print(f"local stack up in {time.time() - started:.1f} s")
-    report(f"automatic ({args.workers} channels)", *run_auto(server.url, args.auto, args.workers))
-    report("review -> customer -> completed", *run_reviewed(server.url, args.reviewed))
+    watch = StatusWatch()
+    try:
+        split = CpuSplit(engine)
+        try:
+            report(f"automatic ({args.workers} channels)", *run_auto(server.url, args.auto, args.workers, watch))
+            split.report(args.auto)
+        finally:
+            split.close()
+        report("review -> customer -> completed", *run_reviewed(server.url, args.reviewed, watch))
+    finally:
+        watch.close()
     meter = Meter(engine)
     try:
         rows = []
