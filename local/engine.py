@@ -502,10 +502,11 @@ def _parsed_once() -> list[tuple[Any, str, Callable]]:
     # each one it evaluates. A parsed path is a read-only tree; find() keeps its state in the call.
     import functools
 
+    import moto.stepfunctions.parser.asl.component.common.path.result_path as result_path
     import moto.stepfunctions.parser.asl.utils.json_path as json_path
 
-    return [(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint),
-            (json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse))]
+    return [(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint)] + [
+        (module, "parse", functools.lru_cache(maxsize=4096)(module.parse)) for module in (json_path, result_path)]
 
 
 def api_key_id(key: str) -> str:
