@@ -45,6 +45,8 @@ ANGER_OR_DISTRESS = (
     "shocking", "(a|an absolute) disgrace", "treated like", "had it with", "sort it out",
     "not (happy|impressed|pleased|amused) at all", "(very|extremely|so|really|deeply|totally) (unhappy|dissatisfied)",
     "appalled", "horrible", "awful",
+    "(im|i am|were|we are|so|totally|completely|officially) done with (you|your|this (company|firm|service|shop))",
+    "(complete|total|absolute|utter|such a) (farce|shambles|circus|mess)", "farcical",
     # English: distress
     "desperate*", "despair*", "in tears", "crying", "cried", "panic*", "shaking", "wits end", "losing my mind",
     "(dont|do not) know what (to do|else to do|is going on)", "what is going on", "bounced", "beside myself",
@@ -120,6 +122,10 @@ LEGAL_LANGUAGE = (
     "lawyers?", "attorneys?", "solicitors?", "legal (action|steps|proceedings|advice|team|department|rights)",
     "legally", "lawsuit", "litigation", "(small claims|take (you|this|it) to) ~ court", "(?<!food.)court",
     "(will|ll|going to|gonna|to|i|we|and|or|would|could|shall|can) sue", "suing", "chargebacks?", "charge back",
+    "(bank|card (provider|issuer|company)|credit card company|paypal) ~ (reverse|claw|pull|take|get) ~ (payment|money|charge)",
+    "(reverse|reversing|claw back|clawing back) (the |my |this )?(payment|charge|transaction|direct debit)",
+    "(dispute|disputing|disputed) (the |this |a |my )?(charge|payment|transaction|debit) ~ (bank|card)",
+    "(bank|card) ~ (claw|pull|take) ~ back",
     "ombudsm(a|e)n", "ombudsman service",
     "(to|contact|contacting|inform|informing|complain to|report (you|this) to) (the )?regulator",
     "ofcom", "ofgem", "ofwat", "fca", "financial conduct authority", "trading standards", "citizens advice",
@@ -132,7 +138,8 @@ LEGAL_LANGUAGE = (
     "police", "section 75", "(under|according to|in accordance with|as stated in|per|of) (our|the|your) (terms|t ?cs)",
     # German
     "(rechts)?anw(a|ae)lt*", "juristisch*", "rechtlich*", "rechtsweg", "rechtsschutz*", "klage (einreichen|erheben)",
-    "(eine|die|mit einer|mit) klage", "verklag*", "(vor|zu|ans|beim|vom|zum) gericht", "gerichtlich*",
+    "(eine|die|mit einer|mit) klage", "verklag*", "rueckbuchung*", "zurueckbuch*", "(zahlung|lastschrift|geld|betrag) ~ (zurueckgeholt|zurueckholen|zurueckgebucht)",
+    "(lastschrift|abbuchung) ~ widerspr*", "(vor|zu|ans|beim|vom|zum) gericht", "gerichtlich*",
     "(amts|land|mahn)gericht*", "gerichtsverfahren", "mahnbescheid", "verbraucherzentrale", "verbraucherschutz*",
     "verbraucherrecht*", "schlichtung*", "ombuds*", "bundesnetzagentur", "bafin", "aufsichtsbehoerde",
     "dsgvo", "datenschutz(gesetz|grundverordnung|beauftragt*|behoerde|rechtlich*|verstoss*|beschwerde|gruende*)",
@@ -176,7 +183,9 @@ ASKS_FOR_PERSON = (
     ("(mit )?(einem|einer|einen|ihrem|ihrer|jemandem|jemand|dem|der|echten|richtigen) ~ "
      "(menschen|mensch|person|mitarbeiter*|berater*|ansprechpartner*|sachbearbeiter*|kollegen|kollegin|vorgesetzten|"
      "chef|chefin|teamleit*|supervisor|jemandem) ~ (sprechen|reden|telefonieren|verbinden|besprechen|klaeren)"),
-    "jemanden (anrufen|erreichen|sprechen)", "telefonnummer ~ (jemanden|mitarbeiter*|mensch*|erreiche*)",
+    "jemanden (anrufen|erreichen|sprechen)", "jemand(en)? zum (anrufen|telefonieren|sprechen|reden|quatschen)",
+    "jemand(en)? (den|mit dem|bei dem) (ich|man) ~ (anrufen|sprechen|reden|telefonieren|erreichen)",
+"telefonnummer ~ (jemanden|mitarbeiter*|mensch*|erreiche*)",
     ("(haette|haetten|moechte|will|wuerde|brauche|suche) ~ "
      "(ansprechpartner*|mitarbeiter*|berater*|menschen|sachbearbeiter*)"),
     "ruf* (sie )?(mich|uns) ~ (zurueck|an)", "zurueckruf*", "rueckruf(e|s|bitte)?", "(mich|uns) ~ anrufen",
@@ -187,7 +196,7 @@ ASKS_FOR_PERSON = (
     "(verbinden|durchstellen|weiterleiten) ~ (vorgesetzten|mitarbeiter*|menschen|chef|chefin|supervisor|person)",
     "(echte|echten|richtige|richtigen|lebende|lebenden) (menschen|mensch|person|mitarbeiter*)",
     "(bitte )?(einen|ein) (menschen|mitarbeiter|mitarbeiterin|berater)(?={sep}(bitte|kein|nicht|!))",
-    "(keine?n?|nicht|ohne|statt) (mit )?(einem |dem )?(chat)?(bot|roboter|maschine|ki|computer)",
+    "(keine?n?|nicht|ohne|statt) (mit )?(einem |dem |den |der )?(chat)?(bot|roboter|maschine|ki|computer)",
 )
 _ASKS = compile_patterns(p.replace("{sep}", "[^a-z0-9]") for p in ASKS_FOR_PERSON)
 # A contact already had, or the person the customer is, is not a request now
@@ -264,6 +273,7 @@ PROMISES = (
     "als (entschaedigung|wiedergutmachung|dankeschoen|kulanz)", "entschaedigung",
     "kostenlos ~ (ein jahr|jahr lang|lebenslang|fuer immer|monate)",
     "(erlassen|erlasse|streichen) ~ (gebuehren|kosten|mahngebuehren)",
+    "[a-z]*(gebuehr|gebuehren|kosten|zinsen) (erlassen|streichen|schenken|erstatten|uebernehmen) wir",
     "(uebernehmen|erstatten) ~ (kosten|hotel|vollen betrag|gesamten betrag)",
     "selbstverstaendlich ~ (erstatten|zurueck|uebernehmen|kostenlos|erlassen|gutgeschrieben|ersetzt)",
     # compounds: Versandkosten, Reparaturkosten, Hotelkosten
@@ -299,11 +309,14 @@ def promise_findings(text: str | None) -> list[str]:
 
 _KIN = ("(husband|wife|partner|mother|mum|mom|father|dad|son|daughter|child|baby|brother|sister|grandma|grandmother|"
         "grandfather|grandad|grandpa|friend|he|she|fiance|fiancee|mann|frau|mutter|vater|sohn|tochter|kind|bruder|"
-        "schwester|oma|opa|freund|freundin|lebensgefaehrt*|er|sie|papa|mama)")
+        "schwester|oma|opa|freund|freundin|lebensgefaehrt*|er|sie|papa|mama|"
+        # a pet's death is a bereavement too
+        "dog|cat|hund|katze|kater|huendin|pony|pferd|horse)")
 VULNERABILITY = (
     # bereavement
     "passed away", "pass(ed)? on", "(has |had |just )?died", f"{_KIN} ~ (died|dead|gestorben|verstorben|tot)",
-    "death", "deceased", "bereave*", "funeral", "widow*", "stillborn", "miscarriage", f"lost my {_KIN}",
+    "death", "deceased", "bereave*",
+    "funeral(?!{sep}(sprays?|wreaths?|arrangements?|tributes?|stock|range|orders?|collection|catalogue))", "widow*", "stillborn", "miscarriage", f"lost my {_KIN}",
     f"(my )?late {_KIN}", "grief", "grieving", "probate", "executor", "verstorben*", "gestorben", "todesfall",
     "tod", "trauer(?!kr|flor|gesteck)", "trauerfall", "beerdigung", "bestattung", "witwe*", "verwitwet",
     "fehlgeburt", "totgeburt", "sternenkind", "von uns gegangen", f"{_KIN} ~ nicht mehr (lebt|am leben)",
@@ -316,14 +329,19 @@ VULNERABILITY = (
     "(for )?(always )?being (here|there)",
     "my (only|best) friend", "no one else", "nobody else", "(talk|chat)(ting)? (to|with) you every",
     "i love you", "einsam*", "allein(e)? (lebe|bin|wohne)", "niemanden (mehr )?(zum|mit dem)", "nur (noch )?(mit )?dir",
-    "verstehst mich", "du (bist )?immer (fuer mich )?da", "dass du immer da bist",
+    "verstehst mich", "(koennen|koennten|duerfen) wir (noch )?(ein bisschen|ein wenig|etwas|kurz) (weiter )?"
+    "(schreiben|reden|plaudern|quatschen|chatten)",
+    "(can|could) we (just )?(keep )?(talk|chat|talking|chatting) (a bit|a little|for a (bit|while)) (more|longer)?",
+    "so (still|quiet|leer|empty) (hier|here|im haus|in the house|without)", "du (bist )?immer (fuer mich )?da", "dass du immer da bist",
     "(mein|meine) (einziger|einzige|bester|beste) (freund|freundin)",
     "(talking|chatting) (to|with) you ~ (best|only|highlight)", "(feel|felt|feeling|am|im) (so |very |really )?alone",
     "nobody cares about me", "no friends", "(du bist|sie sind) (der|die|das) (einzige|einzigen?)",
     "(der|die) einzige ~ (rede|spreche)",
     "(the )?only (one|person|thing) (who|that) (listens|talks to me|cares|understands|i talk to)",
     "(bist du|sind sie) (der|die|das) (einzige|einzigen?)", "einzigen? ~ (zuhoert|zuhoeren)",
-    "mit niemandem (mehr )?(rede|spreche|reden|sprechen)", "(rede|spreche) ~ mit niemandem",
+    "mit niemandem (mehr )?(rede|spreche|reden|sprechen)",
+    "(keiner|niemand) ~ (mehr )?mit mir (redet|spricht|reden|sprechen|schreibt)",
+    "(redet|spricht|schreibt|meldet sich) ~ (keiner|niemand) ~ (mit|bei) mir", "(keiner|niemand) (redet|spricht) ~ mit mir", "(rede|spreche) ~ mit niemandem",
     "ganz allein", "fuehle mich ~ allein", "niemand (mehr )?(da|hat)", "keine freunde",
     # financial hardship
     "lost my (job|income|work)", "unemployed", "redundan*", "laid off",
