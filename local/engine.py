@@ -207,7 +207,7 @@ class LocalEngine:
         """
         self._bus = bus
         self.downstream: list[dict[str, Any]] = []
-        self._downstream_lock = threading.Lock()
+        self._downstream_lock = threading.Condition()
 
     def _deliver_downstream(self, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
@@ -219,11 +219,19 @@ class LocalEngine:
                      "resources": entry.get("Resources", []), "detail": json.loads(entry["Detail"])}
             with self._downstream_lock:
                 self.downstream.append(event)
+                self._downstream_lock.notify_all()
 
     def downstream_events(self) -> list[dict[str, Any]]:
         """Every event published to the bus so far, oldest first."""
         with self._downstream_lock:
             return list(self.downstream)
+
+    def await_publication(self, seen: int, timeout: float) -> int:
+        """Waits until more than `seen` events were published (or `timeout` passes); returns how many there are.
+        A test waiting for a case's status wakes when a status change is published instead of polling the API."""
+        with self._downstream_lock:
+            self._downstream_lock.wait_for(lambda: len(self.downstream) > seen, timeout)
+            return len(self.downstream)
 
     def _set_environment(self) -> None:
         merged: dict[str, str] = {}

@@ -39,8 +39,10 @@ class Stack:
         return response.json()["caseId"]
 
     def wait_for(self, case_id: str, *statuses: str, timeout: float = 30, where=None) -> dict:
-        """Polls GET /cases until the case reaches one of `statuses` (and `where(case)` holds)."""
+        """Reads GET /cases until the case reaches one of `statuses` (and `where(case)` holds): again after each
+        event on the bus (every status change publishes one), and every 0.15 s for what `where` looks at."""
         deadline = time.time() + timeout
+        published = len(self.engine.downstream_events())
         while True:
             case = self.case(case_id)
             if case["status"] in statuses and (where is None or where(case)):
@@ -48,7 +50,7 @@ class Stack:
             if time.time() > deadline:
                 raise AssertionError(f"case {case_id} stayed {case['status']}, wanted {statuses}: "
                                      f"{[e['type'] for e in case['timeline']]}")
-            time.sleep(0.05)
+            published = self.engine.await_publication(published, timeout=0.15)
 
     def wait_finished(self, case_id: str, timeout: float = 30) -> dict:
         deadline = time.time() + timeout
