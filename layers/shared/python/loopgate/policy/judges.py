@@ -45,6 +45,12 @@ ANGER_OR_DISTRESS = (
     "shocking", "(a|an absolute) disgrace", "treated like", "had it with", "sort it out",
     "not (happy|impressed|pleased|amused) at all", "(very|extremely|so|really|deeply|totally) (unhappy|dissatisfied)",
     "appalled", "horrible", "awful",
+    # sarcasm and resignation
+    "slow clap", "(well|oh|just) (done|bravo|congratulations)", "congratulations ~ (lost|losing) (a|another|one)",
+    "(lost|losing) (a|another|one) ~ (loyal|long ?time|year|years) ~ customer",
+    "(do|does) (you|anyone|anybody) ~ (even|actually|ever) (read|listen)", "copy (and )?paste",
+    "(same|more) (rubbish|nonsense|garbage|crap|bs|drivel)", "(talking|talk) to a (brick )?wall",
+    "(bloody|damn|fucking|effing|f\*+ing|sodding) (joke|useless|company|service|thing|idiots?)",
     "(im|i am|were|we are|so|totally|completely|officially) done with (you|your|this (company|firm|service|shop))",
     "(complete|total|absolute|utter|such a) (farce|shambles|circus|mess)", "farcical",
     # English: distress
@@ -73,7 +79,9 @@ ANGER_OR_DISTRESS = (
     "stinkt mir", "keine lust mehr", "ignorier*", "haengen gelassen", "im stich gelassen",
     "unzufrieden", "bodenlos", "(echt|wirklich|total|absolut) (schlecht|mies|schlimm)",
     "das darf (doch )?nicht wahr sein", "reichts( mir)?", "(nicht|ist das) (ihr|dein|euer) ernst",
-    "durchdreh*", "schnauze (gestrichen )?voll", "ruiniert", "angepisst", "verschaukelt", "allerletzte",
+    "durchdreh*", "kotzt ~ an", "ankotz*", "zum kotzen", "(gegen|mit) (eine|einer|die|der) wand",
+    "applaus", "bravo", "(glueckwunsch|gratuliere) ~ (verloren|kunde|kunden)", "(so|wie) ~ (werd|werde) ich behandelt",
+    "(verdammt|scheiss|scheisse|bloed|beschissen)*", "schnauze (gestrichen )?voll", "ruiniert", "angepisst", "verschaukelt", "allerletzte",
     "wie oft (muss|soll|darf) ich ~ (noch|denn)",
     ("unglaublich(?!{sep}(schnell|gut|toll|nett|freundlich|lecker|schoen|praktisch|hilfreich|bequem|guenstig|"
      "einfach|schoene?n?|schnelle?n?|gute?n?))"),
@@ -89,6 +97,15 @@ _DOWNPLAY = re.compile(r"(?<![a-z0-9])(?:no big deal|not a big deal|halb so wild
                        r"no worries|no rush|nicht so schlimm)(?![a-z0-9])")
 # Faces and gestures of anger or tears: a customer who types these wants a person to read the tone.
 _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F620\U0001F47F\U0001F4A2\U0001F624\U0001F62D\U0001F595]")
+# Delight: "LOVE IT!!!", "danke danke", "vor Freude", "the best" — caps and exclamation marks in praise
+_DELIGHT = re.compile(r"(?<![a-z0-9])(?:love (?:it|them|this|you)|loving it|(?:the|ur|you(?:re| are| guys are)?) best|"
+                      r"amazing|awesome|fantastic|perfect|perfekt|brilliant|thank you so much|thanks so much|"
+                      r"danke danke|vielen (?:lieben )?dank|vor freude|freu(?:e|t)? mich|super (?:schnell|toll|zufrieden)|"
+                      r"genial|traumhaft|wunderbar|wunderschoen|begeistert|yay|juhu|endlich wieder)(?![a-z0-9])")
+# ... unless the praise is sarcastic: "oh brilliant, another automated reply", "vielen Dank auch fuer gar nichts"
+_SARCASM = re.compile(r"(?<![a-z0-9])(?:(?:oh|just|how|really|ach|na) (?:brilliant|great|fantastic|wonderful|perfect|lovely|"
+                      r"toll|super|klasse|prima)|as always|wie immer|thanks a bunch|fuer (?:gar )?nichts|"
+                      r"another (?:automated|automatic|generic|canned)|slow clap)(?![a-z0-9])")
 _EXCLAIM = re.compile(r"!{3,}|\?{3,}|(?:\?+!|!+\?)[?!]*")
 _CAPS_WORD = re.compile(r"(?<![^\W\d_])[A-ZÄÖÜ]{4,}(?![^\W\d_])")
 # Capitals that are names, not shouting
@@ -100,10 +117,13 @@ def escalation_findings(text: str | None) -> list[str]:
     """Words and cues of anger or distress in the customer's message, as they wrote them."""
     folded = fold(text)
     hits = find(folded, _ANGER, unless_before=NEGATORS | _NOT_MINE)
-    if hits and _DOWNPLAY.search(folded.text) and len(hits) == 1:
-        hits = []
+    delighted = bool(_DELIGHT.search(folded.text)) and not _SARCASM.search(folded.text)
+    if hits and (_DOWNPLAY.search(folded.text) or delighted) and len(hits) == 1:
+        hits = []  # "ich raste aus vor Freude": one anger word in a delighted message is a figure of speech
     found = [h.words for h in hits]
     source = text or ""
+    if not found and delighted:
+        return []  # capitals and "!!!" of joy are intensity, not escalation
     shouted = [w for w in _CAPS_WORD.findall(source) if w not in _ACRONYMS]
     letters = [c for c in source if c.isalpha()]
     if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
@@ -129,6 +149,9 @@ LEGAL_LANGUAGE = (
     "ombudsm(a|e)n", "ombudsman service",
     "(to|contact|contacting|inform|informing|complain to|report (you|this) to) (the )?regulator",
     "ofcom", "ofgem", "ofwat", "fca", "financial conduct authority", "trading standards", "citizens advice",
+    "ftc", "bbb", "better business bureau", "attorney general", "consumer (affairs|council|agency|ombudsman)",
+    "(credit card|card) (company|provider|issuer) ~ (disput*|reverse*|claim)", "(disputed|dispute) (it|the charge|this)",
+    "(claim|claims) under (the )?(guarantee|warranty)", "within (the )?(two|2|one|1|three|3) years?",
     "information commissioner", "ico", "consumer (rights|protection|law|contracts)", "gdpr", "dsar",
     "data protection (law|act|rights?|officer|authority|regulation|request|complaint|breach|reasons)",
     "subject access request", "right (to|of) (erasure|be forgotten|access|object|withdrawal|withdraw|cancel)",
@@ -138,7 +161,8 @@ LEGAL_LANGUAGE = (
     "police", "section 75", "(under|according to|in accordance with|as stated in|per|of) (our|the|your) (terms|t ?cs)",
     # German
     "(rechts)?anw(a|ae)lt*", "juristisch*", "rechtlich*", "rechtsweg", "rechtsschutz*", "klage (einreichen|erheben)",
-    "(eine|die|mit einer|mit) klage", "verklag*", "rueckbuchung*", "zurueckbuch*", "(zahlung|lastschrift|geld|betrag) ~ (zurueckgeholt|zurueckholen|zurueckgebucht)",
+    "(eine|die|mit einer|mit) klage", "verklag*", "(zeig|zeige|zeigen) ~ (euch|sie|dich) ~ an", "anzeige (erstatten|machen|gegen)",
+    "(lastschrift|zahlung|abbuchung) ~ (zurueckgehen|zurueck gehen|platzen) lassen", "rueckbuchung*", "zurueckbuch*", "(zahlung|lastschrift|geld|betrag) ~ (zurueckgeholt|zurueckholen|zurueckgebucht)",
     "(lastschrift|abbuchung) ~ widerspr*", "(vor|zu|ans|beim|vom|zum) gericht", "gerichtlich*",
     "(amts|land|mahn)gericht*", "gerichtsverfahren", "mahnbescheid", "verbraucherzentrale", "verbraucherschutz*",
     "verbraucherrecht*", "schlichtung*", "ombuds*", "bundesnetzagentur", "bafin", "aufsichtsbehoerde",
@@ -169,10 +193,14 @@ ASKS_FOR_PERSON = (
     f"(put|transfer|connect|escalate|pass|forward|switch) (me|this|us) ~ {_PERSON}",
     f"(let|have|get|need|want) ~ {_PERSON} ~ (look|check|review|call|ring|contact|handle|help|deal)",
     "(call|ring|phone) (me|us)( back)?", "callback", "call back", "give me a (call|ring|phone call)",
+    "^[^a-z0-9]*(transfer|escalate|connect) (me|this)( please| now| pls)?[^a-z0-9]*$",
+    "(anyone|anybody|someone|somebody) (there )?(who|that) (isnt|is not|aint|is) (a )?(automated|a bot|bot|real|human)",
+    "(on|over) the phone with (one of )?(you|your|a|an|someone|somebody)",
+    "(with|to) (one of )?(you guys|your (team|staff|people|colleagues))",
     "(real|actual|live|human) (person|human|agent|people|operator|being)",
     "(is|are) (there|anyone|somebody|someone) ~ (human|person|real|alive)",
     f"{_PERSON} (please|pls|now|asap)", "(operator|agent|human|representative)(?={sep}*!)",
-    "(not|no|dont|stop|without) ~ (bots?|chatbots?|robots?|machines?|automated|ai)",
+    "(not|no|dont|stop|without) ~ (bots?|chatbots?|robots?|machines?|automated|ai|canned)",
     "(member of|one of) (your )?staff", "(your|a|the) (manager|supervisor)",
     "(like|want|need|request|get|have) (a |an )?(call|callback|phone call|ring)",
     f"(want|need|like|get me|give me) (a|an|to see a|some) (real |actual |live )?{_PERSON}",
@@ -194,7 +222,13 @@ ASKS_FOR_PERSON = (
     "(verbinden|stellen) sie (mich|uns)",
     "mit (ihrem|ihrer|einem|einer|dem|der) (vorgesetzten|chef|chefin|teamleit*|supervisor)",
     "(verbinden|durchstellen|weiterleiten) ~ (vorgesetzten|mitarbeiter*|menschen|chef|chefin|supervisor|person)",
-    "(echte|echten|richtige|richtigen|lebende|lebenden) (menschen|mensch|person|mitarbeiter*)",
+    "(echte|echten|richtige|richtigen|lebende|lebenden) (menschen|mensch|person|mitarbeiter*|leute|leuten)",
+    "(wer|jemand|einer|einen) (echtes|echter|echten|richtiges|richtiger|lebendes) (dran|da)?",
+    "hol* ~ (chef|chefin|vorgesetzten|kollegen|kollegin|mitarbeiter*|menschen)",
+    "(an|zu) (einen|nen|einem|einer|ne|eine|den|die) (kollegen|kollegin|mitarbeiter*|menschen|experten) ~ "
+    "(weiter*|geben|uebergeben|verbinden)",
+    "(persoenliches|persoenlichen) (gespraech|telefonat|kontakt|rueckruf)", "(gerne|gern|lieber) telefonisch",
+    "mit jemandem (am|per|ueber) telefon", "am telefon (klaeren|besprechen|sprechen|reden)",
     "(bitte )?(einen|ein) (menschen|mitarbeiter|mitarbeiterin|berater)(?={sep}(bitte|kein|nicht|!))",
     "(keine?n?|nicht|ohne|statt) (mit )?(einem |dem |den |der )?(chat)?(bot|roboter|maschine|ki|computer)",
 )
@@ -260,6 +294,11 @@ PROMISES = (
     "(added|adding|add|give|given|giving|credited|crediting) ~ free (months?|weeks?|year|years)",
     "(wont|will not) be charged for", "knock* ~ off",
     "by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|the end of (the )?(day|week)) at the latest",
+    "(ll|will) be (with you|there|delivered|back|in your account|credited|refunded) ~ "
+    "(tomorrow|today|tonight|by|before|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d+|\d+))",
+    "(money|refund|payment|credit) (will be|is going to be) (back|in your account|credited|with you) ~ (on|by|before|tomorrow|today)",
+    "(personally|myself) (make sure|ensure|see to it|flagged|guarantee)", "(have|has) my word", "my word on",
+    "(wont|will not|will never) be (charged|billed) (for|again)",
     # German
     "garantier*", "versprech*", "verspreche", "versprochen", "auf jeden fall", "ganz sicher", "mit sicherheit",
     "definitiv", "todsicher", "100 ?% sicher", "egal was", "ohne wenn und aber",
@@ -284,10 +323,19 @@ PROMISES = (
     "(gebuehr*|mahngebuehr*|kosten) (wird|werden) ihnen ~ (erlassen|gestrichen)",
     "spaetestens ~ (ist|sind|haben sie|erhalten sie|bekommen sie|wird|kommt|liegt)",
     "ist in ~ (stunden|tagen) erledigt",
+    "(haben sie|gebe ich ihnen|hast du) mein wort", "mein (ehren)?wort",
+    "(kuemmere|kuemmern) (mich|uns) (persoenlich|selbst)", "persoenlich ~ (darum|drum|dafuer)",
+    "(ist|sind|kommt|kommen|liegt) ~ (spaetestens|garantiert|sicher|bestimmt) ~ (am|bis|bei ihnen|auf ihrem konto)",
+    "spaetestens (am|bis|zum) ~ (auf ihrem konto|bei ihnen|erstattet|da|zurueck|gutgeschrieben)",
+    "(nicht|kein) (mehr )?(berechnet|in rechnung gestellt|abgebucht) (wird|werden)",
+    "(tauschen|ersetzen|reparieren|schicken|senden) ~ kostenlos", "kostenlos (um|aus)(tauschen)?",
+    "(garantie|gewaehrleistung) ~ (abgelaufen|vorbei) ~ (trotzdem|dennoch|kostenlos|aber)",
+    "(kommt|kommen) ~ morgen ~ zwischen",
 )
 _PROMISE = compile_patterns(PROMISES)
 # Quoting the customer's question is not a promise: "you asked whether we promise ..."
-_QUOTING = frozenset({"whether", "if", "asked", "ask", "ob", "fragten", "gefragt", "fragen", "unable", "leider"})
+_QUOTING = frozenset({"whether", "if", "asked", "ask", "ob", "fragten", "gefragt", "fragen", "unable", "leider",
+                      "hoping", "hoped", "requested", "wished", "gehofft", "gewuenscht", "wuenschen"})
 # Hedges make an expectation of the published process, not a commitment: "erstatten wir in der Regel ..."
 _HEDGES = frozenset({"usually", "normally", "typically", "generally", "normalerweise", "voraussichtlich",
                      "regel", "meist", "meistens", "ueblicherweise"})
@@ -317,7 +365,9 @@ VULNERABILITY = (
     "passed away", "pass(ed)? on", "(has |had |just )?died", f"{_KIN} ~ (died|dead|gestorben|verstorben|tot)",
     "death", "deceased", "bereave*",
     "funeral(?!{sep}(sprays?|wreaths?|arrangements?|tributes?|stock|range|orders?|collection|catalogue))", "widow*", "stillborn", "miscarriage", f"lost my {_KIN}",
-    f"(my )?late {_KIN}", "grief", "grieving", "probate", "executor", "verstorben*", "gestorben", "todesfall",
+    f"(my )?late {_KIN}s?", "(late|deceased) ~ estate", "estate of (my|the late|our)",
+    f"(since|seit) (my|mein|meine|meinem|meiner) {_KIN} ~ (went|is gone|has gone|left us|nicht mehr (da|hier|bei uns) ist)",
+    f"{_KIN} ~ nicht mehr (da|hier|bei mir|bei uns) ist", "grief", "grieving", "probate", "executor", "verstorben*", "gestorben", "todesfall",
     "tod", "trauer(?!kr|flor|gesteck)", "trauerfall", "beerdigung", "bestattung", "witwe*", "verwitwet",
     "fehlgeburt", "totgeburt", "sternenkind", "von uns gegangen", f"{_KIN} ~ nicht mehr (lebt|am leben)",
     # "since my wife passed", but not "my son passed his exam"
@@ -335,7 +385,10 @@ VULNERABILITY = (
     "so (still|quiet|leer|empty) (hier|here|im haus|in the house|without)", "du (bist )?immer (fuer mich )?da", "dass du immer da bist",
     "(mein|meine) (einziger|einzige|bester|beste) (freund|freundin)",
     "(talking|chatting) (to|with) you ~ (best|only|highlight)", "(feel|felt|feeling|am|im) (so |very |really )?alone",
-    "nobody cares about me", "no friends", "(du bist|sie sind) (der|die|das) (einzige|einzigen?)",
+    "nobody cares about me", "no friends", "(du bist|sie sind) ~ (der|die|das) (einzige|einzigen?)",
+    "einzigen? (mit dem|mit der|dem|der|bei dem) ich ~ (rede|spreche|schreibe|reden kann)",
+    "(bin|lebe|wohne) ich ~ allein(e)?", "wenigstens (jemand|einer) (antwortet|zuhoert|da ist)",
+    "(weiss|wusste) (echt |wirklich )?nicht mehr weiter", "waechst mir ~ (ueber den kopf|zu viel)",
     "(der|die) einzige ~ (rede|spreche)",
     "(the )?only (one|person|thing) (who|that) (listens|talks to me|cares|understands|i talk to)",
     "(bist du|sind sie) (der|die|das) (einzige|einzigen?)", "einzigen? ~ (zuhoert|zuhoeren)",
@@ -348,7 +401,7 @@ VULNERABILITY = (
     "(cant|cannot|unable to|not able to|struggling to) pay",
     "cant afford (to|food|rent|the bills|my (rent|bills))", "behind (on|with) (the |my )?(rent|bills|payments)",
     "arrears", "debts?", "in debt", "bankrupt*", "insolven*", "universal credit", "(on|claiming) benefits",
-    "food ?bank", "skipping meals", "cant feed", "payday loan", "bailiffs?", "evict*", "hardship",
+    "food ?banks?", "skipping meals", "cant feed", "payday loan", "bailiffs?", "evict*", "hardship",
     "struggling (financially|with money|to make ends meet)", "out of work",
     "(cant|cannot) cover (the|my) (direct debit|bills|rent|payments?|instalments?)",
     "hinten und vorne nicht", "geld reicht (nicht|kaum)", "burn ?out", "make ends meet", "(job|arbeit|stelle) verloren",
@@ -361,7 +414,7 @@ VULNERABILITY = (
     "knapp bei kasse", "pleite",
     # health crises
     "(in|from|into|to) (the )?hospital", "hospitali[sz]ed", "(had|have|suffered) (a )?stroke", "heart attack",
-    "cancer", "chemo*", "terminal*", "diagnosed", "dementia", "alzheimer*", "surgery", "intensive care",
+    "cancer", "chemo*", "panic attacks?", "anxiety attacks?", "panikattacke*", "dement*", "verwirrt", "terminal*", "diagnosed", "dementia", "alzheimer*", "surgery", "intensive care",
     "mental health", "depress*", "anxiety", "suicid*", "kill myself", "end it all", "self harm",
     "(dont|do not) ~ see (the|any) point", "no point (in )?(anything|living|going on)", "cant go on", "cant cope",
     "not coping", "(seriously|terminally|very|critically|gravely) ill", "illness", "palliative", "hospice",
@@ -381,6 +434,10 @@ VULNERABILITY = (
     "rente ~ reicht (nicht|kaum)", "alleinerziehend*",
     # great age and need of help
     "(i am|im|ich bin) (7[5-9]|8[0-9]|9[0-9]|1[01][0-9])( years| jahre)?", "elderly", "pensioner",
+    ("(grandad|grandpa|grandma|granny|nan|nana|gran|grandmother|grandfather|mum|mom|mother|dad|father|oma|opa|"
+     "mutter|vater|mama|papa) (is|ist|turned|wird) (now |schon |jetzt )?(8[0-9]|9[0-9]|10[0-9])"),
+    "(on behalf of|for|fuer|im namen) (my|meine|meinen|meinem|meiner) ~ (dement*|demenz*|mother|father|mutter|vater|"
+    "grandma|grandad|grandpa|grandmother|grandfather|oma|opa) ~ (dementia|confused|dement*|verwirrt|pflege*|hospital)",
     "(sonst |normalerweise )?(macht|hilft) (das )?(mir )?(mein|meine) (enkel|enkelin|sohn|tochter)",
     "(my )?(grandson|granddaughter|son|daughter) (usually|normally|always) (does|helps|sorts)",
     "not good with computers",
@@ -388,6 +445,7 @@ VULNERABILITY = (
 _VULNERABLE = compile_patterns(p.replace("{sep}", _SEP) for p in VULNERABILITY)
 # The words in a working sense ("I work night shifts at the hospital") or negated
 _WORK = frozenset({"work", "works", "working", "shift", "shifts", "arbeite", "arbeitet", "job", "nurse", "florist",
+                   "client", "clients", "customer", "customers", "kunden", "kundin",
                    "floristin", "phone", "battery", "akku", "handy", "krankenschwester", "pfleger", "pflegerin",
                    # machines die too: "my laptop died", "der Drucker ist gestorben"
                    "laptop", "computer", "pc", "printer", "drucker", "router", "tv", "fernseher", "car", "auto",
