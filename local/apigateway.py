@@ -70,7 +70,7 @@ class ApiGateway:
             "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
-            "pathParameters": path_parameters or None, "stageVariables": None,
+            "pathParameters": path_parameters or None, "stageVariables": self.engine.stage_variables or None,
             "requestContext": {
                 "resourcePath": route.path, "httpMethod": method, "path": f"/{self.stage}{path}",
                 "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",

@@ -11,7 +11,7 @@ from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
-from loopgate.web.http import caller_of, json_response, page_response, resolver, staff_page
+from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
 from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
 
 logger = Logger()
@@ -35,7 +35,7 @@ LEADS_PAGE = staff_page(Path(__file__).parent / "leads.html").replace("<!--JOURN
 @app.get("/leads")
 def get_leads_page():
     """The leads' page: a static page that signs in as the reviewer console does and calls this API."""
-    return page_response(LEADS_PAGE)
+    return page_response(signin_page(LEADS_PAGE, app.current_event.stage_variables))
 
 
 @app.post("/customers/<customerId>/erasure")
