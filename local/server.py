@@ -127,7 +127,10 @@ class LocalServer:
                 return _json(400, {"error": "sub: required, a non-empty string", "field": "sub"})
             if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
                 return _json(400, {"error": "groups: must be a list of strings", "field": "groups"})
-            return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email")),
+            ttl = request.get("ttl", 12 * 3600)  # seconds; short ones let a test see a page renew its token
+            if type(ttl) is not int or not 1 <= ttl <= 12 * 3600:
+                return _json(400, {"error": "ttl: seconds, from 1 to 43200", "field": "ttl"})
+            return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email"), ttl=ttl),
                                "sub": sub, "groups": groups})
         if method == "GET" and path == "/_local/outbox":
             return _json(200, {"items": outbox_items(self.engine)})
