@@ -12,14 +12,21 @@ from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, Prop
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
 from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
-from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
+from loopgate.wiring import (
+    StaffSettings,
+    StoreSettings,
+    SupervisorSettings,
+    case_store,
+    load_settings,
+    supervisor_alerts,
+)
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class LeadsApiSettings(StoreSettings, SupervisorSettings):
+class LeadsApiSettings(StoreSettings, SupervisorSettings, StaffSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 

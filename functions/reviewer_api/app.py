@@ -11,14 +11,14 @@ from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
 from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
-from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
+from loopgate.wiring import StaffSettings, StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class ReviewerApiSettings(StoreSettings):
+class ReviewerApiSettings(StoreSettings, StaffSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 

@@ -12,7 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
 from loopgate.models import Reviewer
+from loopgate.roles import MFA_CLAIM, MFA_GROUPS
 from loopgate.web.bodies import parse_json_body
+from loopgate.wiring import StaffSettings, load_settings
 
 
 def json_response(status: int, body: dict) -> Response:
@@ -126,4 +128,9 @@ def caller_of(app: APIGatewayRestResolver) -> Reviewer:
     if not sub:
         raise Forbidden("no reviewer identity on this request")
     name = claims.get("email") or claims.get("cognito:username") or claims.get("name") or sub
-    return Reviewer(sub=sub, name=name, groups=parse_groups(claims.get("cognito:groups")))
+    groups = parse_groups(claims.get("cognito:groups"))
+    needing = sorted(set(groups) & set(MFA_GROUPS))
+    if needing and claims.get(MFA_CLAIM) != "totp" and load_settings(StaffSettings).staff_mfa != "optional":
+        raise Forbidden(f"members of {' and '.join(needing)} sign in with an authenticator app (MFA): set one up "
+                        "(README, \"Reviewers: sign-in\"), then sign out and in again")
+    return Reviewer(sub=sub, name=name, groups=groups)
