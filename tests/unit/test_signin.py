@@ -8,6 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.engine import LOCAL_STAGE_VARIABLES
 from local.template import ROOT, Template, load_template
 from loopgate.roles import MFA_CLAIM
 from loopgate.web.http import SIGNIN_CLIENT_VARIABLE, SIGNIN_URL_VARIABLE, signin_page, staff_page
@@ -65,6 +66,7 @@ def test_a_client_id_that_could_break_out_of_the_page_is_refused():
 def test_the_stage_tells_the_pages_the_hosted_ui_of_the_pools_domain_and_client():
     (api,) = [r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::Api"]
     variables = api["Properties"]["Variables"]
+    assert set(variables) == set(LOCAL_STAGE_VARIABLES)  # the local engine blanks each: no hosted UI locally
     assert variables[SIGNIN_CLIENT_VARIABLE] == {"Ref": "ReviewerUserPoolClient"}
     assert variables[SIGNIN_URL_VARIABLE] == {
         "Fn::Sub": "https://${ReviewerUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"}

@@ -131,6 +131,6 @@ def caller_of(app: APIGatewayRestResolver) -> Reviewer:
     groups = parse_groups(claims.get("cognito:groups"))
     needing = sorted(set(groups) & set(MFA_GROUPS))
     if needing and claims.get(MFA_CLAIM) != "totp" and load_settings(StaffSettings).staff_mfa != "optional":
-        raise Forbidden(f"members of {' and '.join(needing)} sign in with an authenticator app (MFA): set one up "
-                        "(README, \"Reviewers: sign-in\"), then sign out and in again")
+        raise Forbidden(f"members of {' and '.join(needing)} sign in with an authenticator app (MFA): ask your "
+                        "Loopgate admin to add one (README, \"Reviewers: sign-in\"), then sign out and in again")
     return Reviewer(sub=sub, name=name, groups=groups)
