@@ -7,6 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.helpers import body
@@ -51,6 +52,8 @@ def test_a_reviewer_signs_in_through_the_hosted_ui_works_the_queue_and_signs_out
     expect(page.get_by_role("button", name="Sign in with a dev token")).to_be_hidden()  # no dev tokens here
     csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
     assert f"connect-src 'self' {ui_url};" in csp
+    axe = Axe().run(page)
+    assert axe.violations_count == 0, axe.generate_report()
 
     _sign_in_on_the_hosted_ui(page, email)
     expect(page.get_by_test_id("who")).to_contain_text(email)
