@@ -54,7 +54,11 @@ def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     api_keys = channel_api_keys(os.environ)
     scale = float(os.environ.get("LOOPGATE_TIME_SCALE", "1"))
-    engine = LocalEngine(time_scale=scale, api_keys=api_keys)
+    # A stand-in for Cognito's hosted UI ("<base URL> <client id>"): the browser tests serve one.
+    hosted_ui = tuple(os.environ.get("LOOPGATE_HOSTED_UI", "").split()) or None
+    if hosted_ui and len(hosted_ui) != 2:
+        raise SystemExit("LOOPGATE_HOSTED_UI: give the stand-in's base URL and a client id, separated by a space")
+    engine = LocalEngine(time_scale=scale, api_keys=api_keys, hosted_ui=hosted_ui)
     server = LocalServer(engine, ApiGateway(engine), port=port)
     engine.public_base_url = server.url
     engine.start()

@@ -17,6 +17,7 @@ from .engine import LocalEngine
 log = logging.getLogger("local.apigateway")
 
 TOKEN_ISSUER = "loopgate-local"
+MFA_CLAIM = "loopgate:mfa"  # loopgate.roles.MFA_CLAIM: what the Pre Token Generation trigger adds on AWS
 
 
 @dataclass
@@ -39,10 +40,14 @@ class ApiGateway:
         self.stage = stage
 
     # ------------------------------------------------------------ local-only helpers
-    def mint_token(self, sub: str, groups: list[str], email: str | None = None, ttl: int = 12 * 3600) -> str:
+    def mint_token(self, sub: str, groups: list[str], email: str | None = None, ttl: int = 12 * 3600,
+                   mfa: bool = True) -> str:
+        """A dev token as Cognito's ID token; by default of someone who signed in with an authenticator app."""
         now = int(time.time())
         claims = {"sub": sub, "email": email or f"{sub}@reviewers.local", "cognito:username": sub,
                   "cognito:groups": groups, "iss": TOKEN_ISSUER, "token_use": "id", "iat": now, "exp": now + ttl}
+        if mfa:
+            claims[MFA_CLAIM] = "totp"
         return jwt.encode(claims, self.jwt_secret, algorithm="HS256")
 
     def _claims(self, authorization: str | None) -> dict | None:
@@ -70,7 +75,7 @@ class ApiGateway:
             "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
-            "pathParameters": path_parameters or None, "stageVariables": None,
+            "pathParameters": path_parameters or None, "stageVariables": self.engine.stage_variables or None,
             "requestContext": {
                 "resourcePath": route.path, "httpMethod": method, "path": f"/{self.stage}{path}",
                 "stage": self.stage, "requestId": str(uuid.uuid4()), "apiId": "local",

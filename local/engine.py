@@ -31,6 +31,9 @@ log = logging.getLogger("local.engine")
 
 # Only what differs locally from AWS: no X-Ray daemon, metrics to nowhere.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+# No Cognito hosted UI locally: the staff pages sign in with dev tokens (POST /_local/token), unless a stand-in
+# for the hosted UI is named (the browser tests serve one).
+LOCAL_STAGE_VARIABLES = {"signInUrl": "", "signInClientId": ""}
 
 
 @dataclass
@@ -70,11 +73,12 @@ class LocalEngine:
     time_scale: 0.001 makes an hour of Wait, Retry or TimeoutSeconds pass in 3.6 s.
     api_keys: the channels' API keys (api_key: a single one); api_key is the first.
     skip_schedules: scheduled functions (logical ids) that do not run by themselves; a test calls what they do.
+    hosted_ui: (base URL, client id) of a stand-in for the Cognito hosted UI the staff pages then sign in through.
     """
 
     def __init__(self, *, time_scale: float = 1.0, public_base_url: str = "http://127.0.0.1:3000",
                  api_key: str = "local-dev-key", api_keys: list[str] | None = None, region: str = "us-east-1",
-                 skip_schedules: tuple[str, ...] = ()):
+                 skip_schedules: tuple[str, ...] = (), hosted_ui: tuple[str, str] | None = None):
         self.template = Template(load_template(), region=region)
         self.time_scale = time_scale
         self.public_base_url = public_base_url
@@ -91,6 +95,8 @@ class LocalEngine:
         if unknown:
             raise ValueError(f"skip_schedules: no scheduled function {sorted(unknown)[0]!r} in template.yaml")
         self.skip_schedules = set(skip_schedules)
+        self.hosted_ui = hosted_ui
+        self.stage_variables: dict[str, str] = {}
         self.routes: list[Route] = [r for f in self.functions.values() for r in f.routes]
         self.outbox: list[OutboxItem] = []
         self._links_client = None
@@ -175,8 +181,15 @@ class LocalEngine:
             # Reviewers sign in with local dev tokens (POST /_local/token); no pool is needed.
             t.physical[logical_id] = {"Ref": f"local-{logical_id}",
                                       "Arn": f"arn:aws:cognito-idp:{self.region}:{t.account}:userpool/local"}
-        for logical_id in t.of_type("AWS::Serverless::Api"):
+        for cfn_type in ("AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain"):
+            for logical_id in t.of_type(cfn_type):
+                t.physical[logical_id] = {"Ref": f"local-{logical_id}"}
+        for logical_id, resource in t.of_type("AWS::Serverless::Api").items():
             t.physical[logical_id] = {"Ref": "local"}
+            variables = t.resolve(resource["Properties"].get("Variables", {}))
+            self.stage_variables = {k: str(v) for k, v in {**variables, **LOCAL_STAGE_VARIABLES}.items()}
+            if self.hosted_ui:
+                self.stage_variables.update(signInUrl=self.hosted_ui[0], signInClientId=self.hosted_ui[1])
         role = iam.create_role(RoleName="loopgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam = self.client("lambda")
         for logical_id in t.of_type("AWS::Serverless::Function"):

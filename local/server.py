@@ -127,7 +127,13 @@ class LocalServer:
                 return _json(400, {"error": "sub: required, a non-empty string", "field": "sub"})
             if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
                 return _json(400, {"error": "groups: must be a list of strings", "field": "groups"})
-            return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email")),
+            ttl = request.get("ttl", 12 * 3600)  # seconds; short ones let a test see a page renew its token
+            if type(ttl) is not int or not 1 <= ttl <= 12 * 3600:
+                return _json(400, {"error": "ttl: seconds, from 1 to 43200", "field": "ttl"})
+            mfa = request.get("mfa", True)  # false: a lead or supervisor without an authenticator app
+            if not isinstance(mfa, bool):
+                return _json(400, {"error": "mfa: true or false", "field": "mfa"})
+            return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email"), ttl=ttl, mfa=mfa),
                                "sub": sub, "groups": groups})
         if method == "GET" and path == "/_local/outbox":
             return _json(200, {"items": outbox_items(self.engine)})

@@ -11,15 +11,22 @@ from loopgate.adapters.guardrail_metrics import count_trips
 from loopgate.models import ErasureRequest, GuardrailReset, PolicyRollback, ProposalDecision
 from loopgate.policy.journeys import catalogue
 from loopgate.usecases import erasure, guardrails, insights, proposals
-from loopgate.web.http import caller_of, json_response, page_response, resolver, staff_page
-from loopgate.wiring import StoreSettings, SupervisorSettings, case_store, load_settings, supervisor_alerts
+from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
+from loopgate.wiring import (
+    StaffSettings,
+    StoreSettings,
+    SupervisorSettings,
+    case_store,
+    load_settings,
+    supervisor_alerts,
+)
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class LeadsApiSettings(StoreSettings, SupervisorSettings):
+class LeadsApiSettings(StoreSettings, SupervisorSettings, StaffSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -35,7 +42,7 @@ LEADS_PAGE = staff_page(Path(__file__).parent / "leads.html").replace("<!--JOURN
 @app.get("/leads")
 def get_leads_page():
     """The leads' page: a static page that signs in as the reviewer console does and calls this API."""
-    return page_response(LEADS_PAGE)
+    return page_response(signin_page(LEADS_PAGE, app.current_event.stage_variables))
 
 
 @app.post("/customers/<customerId>/erasure")

@@ -10,15 +10,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
-from loopgate.web.http import caller_of, json_response, page_response, resolver, staff_page
-from loopgate.wiring import StoreSettings, case_store, load_settings, workflow
+from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
+from loopgate.wiring import StaffSettings, StoreSettings, case_store, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class ReviewerApiSettings(StoreSettings):
+class ReviewerApiSettings(StoreSettings, StaffSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -30,8 +30,8 @@ CONSOLE = staff_page(Path(__file__).parent / "console.html")
 
 @app.get("/console")
 def get_console():
-    """The reviewer console: a static page that signs in with a token and calls this API."""
-    return page_response(CONSOLE)
+    """The reviewer console: a static page that signs in through the stage's hosted UI and calls this API."""
+    return page_response(signin_page(CONSOLE, app.current_event.stage_variables))
 
 
 @app.get("/reviews")

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,10 @@ def _served_url(process: subprocess.Popen, log: Path) -> str:
     raise RuntimeError(f"the local stack did not start (exit {process.poll()}):\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    log = tmp_path_factory.mktemp("stack") / "stack.log"
-    env = {**os.environ, "PORT": "0", "LOOPGATE_TIME_SCALE": "1", "PYTHONUNBUFFERED": "1"}
+@contextmanager
+def served_stack(log: Path, **environment: str):
+    """`python -m local` in a child process on a free port, with `environment` added to its own."""
+    env = {**os.environ, "PORT": "0", "LOOPGATE_TIME_SCALE": "1", "PYTHONUNBUFFERED": "1", **environment}
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
@@ -64,6 +65,12 @@ def stack(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    with served_stack(tmp_path_factory.mktemp("stack") / "stack.log") as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

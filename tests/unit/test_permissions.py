@@ -28,6 +28,8 @@ NEEDS = {
     "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*"), PUBLISH],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
+    # The sign-in trigger (adapters/staff_accounts.py); any pool of the account, as the pool names the function.
+    "TokenClaimsFunction": [("cognito-idp:AdminGetUser", ":userpool/*")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
                                                                  "RecordOutcomeFunction", "RequestCustomerFunction")]
     + [("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES), ("events:PutEvents", "LoopgateEventBus"),

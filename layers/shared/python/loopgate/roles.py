@@ -13,3 +13,8 @@ LEGAL = "legal"  # hold the legal capability
 CARE = "care"  # hold the capability for customers in a vulnerable situation
 
 GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE)
+
+# Who must sign in with an authenticator app (TOTP) when the stack's StaffMfa parameter says so; the sign-in's
+# Pre Token Generation trigger puts MFA_CLAIM in the ID token of anyone who has one set up.
+MFA_GROUPS = (LEADS, SUPERVISORS)
+MFA_CLAIM = "loopgate:mfa"

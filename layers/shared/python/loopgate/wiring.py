@@ -63,6 +63,12 @@ class JudgeSettings(BaseModel):
         return self
 
 
+class StaffSettings(BaseModel):
+    """Whether leads and supervisors must sign in with an authenticator app (the StaffMfa parameter)."""
+
+    staff_mfa: Literal["leads-and-supervisors", "optional"]
+
+
 Settings = TypeVar("Settings", bound=BaseModel)
 
 
@@ -129,3 +135,8 @@ def cloud_judge() -> CombinedJudge | None:
 @lru_cache(maxsize=1)
 def event_bus() -> EventBus:
     return EventBus(boto3.client("events"), load_settings(EventSettings).event_bus_name)
+
+
+@lru_cache(maxsize=1)
+def cognito_idp():
+    return boto3.client("cognito-idp")

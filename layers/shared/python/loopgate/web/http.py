@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import json
+import re
+from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from loopgate.errors import Conflict, Forbidden, Gone, InvalidInput, InvalidValue, NotFound, UnsupportedMediaType
 from loopgate.models import Reviewer
+from loopgate.roles import MFA_CLAIM, MFA_GROUPS
 from loopgate.web.bodies import parse_json_body
+from loopgate.wiring import StaffSettings, load_settings
 
 
 def json_response(status: int, body: dict) -> Response:
@@ -17,14 +22,47 @@ def json_response(status: int, body: dict) -> Response:
 
 
 STAFF_CSS_MARK = "  /* shared: loopgate/web/staff.css (filled in when the function starts) */"
+SIGNIN_JS_MARK = "/* shared: loopgate/web/signin.js (filled in when the function starts) */"
+SIGNIN_META = '<meta name="loopgate-signin">'
+CONNECT_SELF = "connect-src 'self';"
+# The API stage's variables that name the hosted UI (template.yaml, LoopgateApi's Variables).
+SIGNIN_URL_VARIABLE, SIGNIN_CLIENT_VARIABLE = "signInUrl", "signInClientId"
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9]{1,128}$")
 
 
 def staff_page(path: Path) -> str:
-    """A staff page's HTML (the reviewer console, the leads' page) with the look they share filled in."""
+    """A staff page's HTML (the reviewer console, the leads' page) with the look and the sign-in they share."""
     html = path.read_text(encoding="utf-8")
-    if STAFF_CSS_MARK not in html:
-        raise ValueError(f"{path.name} has no place for the shared staff styles")
-    return html.replace(STAFF_CSS_MARK, (Path(__file__).parent / "staff.css").read_text(encoding="utf-8").rstrip("\n"))
+    for mark, what in ((STAFF_CSS_MARK, "the shared staff styles"), (SIGNIN_JS_MARK, "the shared sign-in script"),
+                       (SIGNIN_META, "the sign-in settings"), (CONNECT_SELF, "the sign-in service in its CSP")):
+        if html.count(mark) != 1:
+            raise ValueError(f"{path.name} has no single place for {what} ({mark})")
+    shared = Path(__file__).parent
+    return (html.replace(STAFF_CSS_MARK, (shared / "staff.css").read_text(encoding="utf-8").rstrip("\n"))
+            .replace(SIGNIN_JS_MARK, (shared / "signin.js").read_text(encoding="utf-8").rstrip("\n")))
+
+
+def hosted_ui_origin(url: str) -> str:
+    """The hosted UI's origin: https, or http on this machine (a local stand-in); raises naming the stage variable."""
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" or local) or not parts.netloc or parts.path.strip("/") or parts.query:
+        raise ValueError(f"stage variable {SIGNIN_URL_VARIABLE}: an https origin, not {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def signin_page(html: str, stage_variables: dict | None) -> str:
+    """A staff page that signs in through the hosted UI the API stage names; without one (make dev) it keeps the
+    local dev tokens. The page may then reach that origin, and no other, besides its own API."""
+    url = (stage_variables or {}).get(SIGNIN_URL_VARIABLE)
+    if not url:
+        return html
+    client_id = (stage_variables or {}).get(SIGNIN_CLIENT_VARIABLE) or ""
+    if not _CLIENT_ID.match(client_id):
+        raise ValueError(f"stage variable {SIGNIN_CLIENT_VARIABLE}: the app client's id, not {client_id!r}")
+    origin = hosted_ui_origin(url)
+    settings = f'<meta name="loopgate-signin" data-url="{escape(origin)}" data-client-id="{escape(client_id)}">'
+    return html.replace(SIGNIN_META, settings).replace(CONNECT_SELF, f"connect-src 'self' {origin};")
 
 
 def page_response(html: str) -> Response:
@@ -90,4 +128,9 @@ def caller_of(app: APIGatewayRestResolver) -> Reviewer:
     if not sub:
         raise Forbidden("no reviewer identity on this request")
     name = claims.get("email") or claims.get("cognito:username") or claims.get("name") or sub
-    return Reviewer(sub=sub, name=name, groups=parse_groups(claims.get("cognito:groups")))
+    groups = parse_groups(claims.get("cognito:groups"))
+    needing = sorted(set(groups) & set(MFA_GROUPS))
+    if needing and claims.get(MFA_CLAIM) != "totp" and load_settings(StaffSettings).staff_mfa != "optional":
+        raise Forbidden(f"members of {' and '.join(needing)} sign in with an authenticator app (MFA): ask your "
+                        "Loopgate admin to add one (README, \"Reviewers: sign-in\"), then sign out and in again")
+    return Reviewer(sub=sub, name=name, groups=groups)
