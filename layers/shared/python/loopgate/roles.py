@@ -11,5 +11,6 @@ LEADS = "leads"  # read the override log
 FRAUD = "fraud"  # hold the fraud capability (authority.json)
 LEGAL = "legal"  # hold the legal capability
 CARE = "care"  # hold the capability for customers in a vulnerable situation
+QA = "qa"  # score sampled bot conversations against the QA scorecard (policy/qa.json)
 
-GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE)
+GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE, QA)
