@@ -166,7 +166,8 @@ def test_a_failed_score_is_logged_counted_and_decided_once(store, world):
     decision = ReviewDecision.model_validate({"action": "score", "scores": scorecard(accuracy="quoted a wrong fee")})
     result = decide(store, world.workflow, QA, task_id, decision)
     assert (result["failed"], result["critical"]) == (["accuracy"], True)
-    # The same reviewer's retry of the same scorecard completes it again without counting twice.
+    # The same reviewer's retry of the same scorecard (a minute later) completes it again without counting twice.
+    world.clock.advance(60)
     assert decide_qa(store, world.workflow, None, QA, store.get_task(task_id), decision)["failed"] == ["accuracy"]
     with pytest.raises(Conflict):
         decide(store, world.workflow, QA, task_id, ReviewDecision.model_validate(
