@@ -157,7 +157,7 @@ def audit_task(task_id: str, case_id: str, journey: str, queue: str, at: str) ->
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
-            "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
+            "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt", "interactionId")
     view = {k: task.get(k) for k in keys}
     if view["leaseUntil"]:
         view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
