@@ -42,7 +42,7 @@ def failures_of(figures: dict, criterion: str) -> int:
 
 
 def logged_for(stack, lead: str, interaction_id: str) -> list[dict]:
-    page = get(stack, lead, "/overrides", journey="qa")
+    page = get(stack, lead, "/overrides", journey="qa", limit=200)  # oldest first: past the session's others
     assert page.status_code == 200, page.text
     return [o for o in page.json()["items"] if o.get("interactionId") == interaction_id]
 
