@@ -104,6 +104,14 @@ def test_a_failed_score_reaches_the_override_log_and_the_insights_and_is_decided
     assert unscored.status_code == 400 and unscored.json()["field"] == "scores.tone"
     approve = stack.decide(qa, task_id, {"action": "approve"})
     assert approve.status_code == 400 and approve.json()["field"] == "action"
+    with_reason = stack.decide(qa, task_id, {"action": "score", "scores": ALL_PASS, "reason": "fine"})
+    assert with_reason.status_code == 400 and with_reason.json()["field"] == "reason"
+    claimed = requests.post(f"{stack.url}/reviews/{task_id}/claim", headers={"Authorization": f"Bearer {qa}"},
+                            timeout=10)
+    assert claimed.status_code == 200, claimed.text
+    voted = requests.post(f"{stack.url}/reviews/{task_id}/feedback", json={"helpful": False},
+                          headers={"Authorization": f"Bearer {qa}"}, timeout=10)
+    assert voted.status_code == 400 and voted.json()["field"] == "taskId"
 
     scores["resolution"]["reason"] = "sent an FAQ instead of an answer"
     decided = stack.decide(qa, task_id, {"action": "score", "scores": scores, "comment": "coach the billing intent"})

@@ -120,6 +120,9 @@ def decide_qa(store: CaseStore, workflow: Workflow, events: EventBus | None, cal
     and the insights; with followUp it opens a hand-over case to contact the customer."""
     if decision.action != "score":
         raise InvalidInput("action", "a QA task is scored: send action score with the scorecard")
+    for field in ("proposal", "fields", "reason", "proposalVersion"):
+        if getattr(decision, field) is not None:  # a scorecard departs from no proposal: say so, don't drop it
+            raise InvalidInput(field, "does not apply to a QA score: give reasons per criterion in scores")
     failed = failed_criteria(qa_policy(), decision.scores)
     if decision.followUp and not failed:
         raise InvalidInput("followUp", "only a failed conversation opens a follow-up to the customer")

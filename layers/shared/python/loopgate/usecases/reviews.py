@@ -447,6 +447,8 @@ def _log_refused(task: dict[str, Any], caller: Reviewer, decision: ReviewDecisio
 # ---------------------------------------------------------------- feedback
 def give_feedback(store: CaseStore, caller: Reviewer, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
+    if task.get("kind") == "qa":
+        raise InvalidInput("taskId", "a QA task has no AI suggestion to rate: its scorecard is the judgement")
     item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
             "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}
     store.put_feedback(task["caseId"], item)
