@@ -190,3 +190,18 @@ def test_a_scorecard_on_a_review_task_is_refused_and_the_task_stays_open(world):
                ReviewDecision.model_validate({"action": "score", "scores": scorecard()}))
     assert refused.value.field == "action"
     assert world.store.get_task(review.task_id)["status"] == "OPEN"
+
+
+def test_a_transcript_too_large_for_one_item_is_refused_naming_it():
+    long_turns = [{"from": "customer", "text": "x" * 5000}] * 50
+    with pytest.raises(ValidationError) as refused:
+        conversation().model_validate({**conversation().model_dump(mode="json"), "transcript": long_turns})
+    assert refused.value.errors()[0]["loc"] == ("transcript",)
+
+
+def test_qa_insights_have_their_own_dimensions(store, clock):
+    with pytest.raises(InvalidInput) as refused:
+        insights(store, LEAD, journey=QA_LOG, start=None, end=None, by="rule")
+    assert refused.value.field == "by"
+    empty = insights(store, LEAD, journey=QA_LOG, start=None, end=None, by=None)
+    assert (empty["qaScored"], empty["qaFailRate"], empty["clusters"]) == (0, None, [])
