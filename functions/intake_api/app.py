@@ -1,4 +1,4 @@
-"""Channel API: POST /cases (idempotent on Idempotency-Key) and GET /cases/{caseId}."""
+"""Channel API: POST /cases (idempotent on Idempotency-Key), GET /cases/{caseId}, POST /interactions (QA)."""
 from functools import cache
 from importlib.resources import files
 
@@ -17,8 +17,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.errors import InvalidInput
-from loopgate.models import CaseRequest
+from loopgate.models import CaseRequest, InteractionRequest
 from loopgate.usecases.intake import case_view, channel_key_of, receive_case
+from loopgate.usecases.qa import receive_interaction
 from loopgate.web.http import json_response, resolver
 from loopgate.wiring import (
     EventSettings,
@@ -45,12 +46,26 @@ class IntakeSettings(StoreSettings, WorkflowSettings, EventSettings):
 
 SETTINGS = load_settings(IntakeSettings)
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
+interaction_persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
 
 
 @idempotent_function(data_keyword_argument="intake", config=idempotency, persistence_store=persistence)
 def receive_once(intake: dict) -> dict:
     return receive_case(CaseRequest.model_validate(intake["request"]), case_store(), workflow(),
                         intake["channelKey"], event_bus())
+
+
+@idempotent_function(data_keyword_argument="intake", config=idempotency, persistence_store=interaction_persistence)
+def receive_interaction_once(intake: dict) -> dict:
+    return receive_interaction(InteractionRequest.model_validate(intake["request"]), case_store(),
+                               intake["channelKey"])
+
+
+def _idempotency_key() -> str | None:
+    key = app.current_event.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise InvalidInput("Idempotency-Key", "must be 1 to 255 characters")
+    return key
 
 
 def _channel_key() -> str:
@@ -73,9 +88,7 @@ def _in_progress(exc: IdempotencyAlreadyInProgressError) -> Response:
 @app.post("/cases")
 @tracer.capture_method
 def post_case(request: CaseRequest):
-    key = app.current_event.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise InvalidInput("Idempotency-Key", "must be 1 to 255 characters")
+    key = _idempotency_key()
     channel_key = _channel_key()
     if key:
         # Keys are the channel's own: two channels that pick the same key do not share a case.
@@ -85,6 +98,26 @@ def post_case(request: CaseRequest):
         received = receive_case(request, case_store(), workflow(), channel_key, event_bus())
     logger.info("case received", extra={"caseId": received["caseId"], "journey": request.journey})
     metrics.add_metric(name="CasesReceived", unit=MetricUnit.Count, value=1)
+    return json_response(202, received)
+
+
+@app.post("/interactions")
+@tracer.capture_method
+def post_interaction(request: InteractionRequest):
+    """A finished bot conversation with the bot's quality flags; the QA policy may sample it for QA."""
+    key = _idempotency_key()
+    channel_key = _channel_key()
+    if key:
+        # The key's own namespace: a key a channel used for a case does not answer for a conversation.
+        received = receive_interaction_once(intake={"idempotencyKey": f"{channel_key}:interaction:{key}",
+                                                    "channelKey": channel_key,
+                                                    "request": request.model_dump(mode="json", by_alias=True)})
+    else:
+        received = receive_interaction(request, case_store(), channel_key)
+    logger.info("interaction received", extra={"sampled": received["sampled"], "taskId": received.get("taskId")})
+    metrics.add_metric(name="InteractionsReceived", unit=MetricUnit.Count, value=1)
+    if received["sampled"]:
+        metrics.add_metric(name="InteractionsSampled", unit=MetricUnit.Count, value=1)
     return json_response(202, received)
 
 

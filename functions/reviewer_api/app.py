@@ -11,14 +11,14 @@ from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
 from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
-from loopgate.wiring import StaffSettings, StoreSettings, case_store, load_settings, workflow
+from loopgate.wiring import EventSettings, StaffSettings, StoreSettings, case_store, event_bus, load_settings, workflow
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class ReviewerApiSettings(StoreSettings, StaffSettings):
+class ReviewerApiSettings(StoreSettings, StaffSettings, EventSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -56,7 +56,8 @@ def post_claim(taskId: str):
 @tracer.capture_method
 def post_decision(taskId: str, decision: ReviewDecision):
     caller = caller_of(app)
-    result = decide(case_store(), workflow(), caller, taskId, decision)
+    # The bus: a failed QA score may open a follow-up case, published like any intake.
+    result = decide(case_store(), workflow(), caller, taskId, decision, events=event_bus())
     logger.info("review decided", extra={"taskId": taskId, "action": decision.action, "reviewer": caller.sub,
                                          "status": result["status"]})
     metrics.add_metric(name="ReviewDecisions", unit=MetricUnit.Count, value=1)

@@ -16,7 +16,7 @@ import requests
 
 from local.apigateway import TOKEN_ISSUER
 from local.template import Route, Template, load_template
-from tests.helpers import body
+from tests.helpers import body, load_event
 
 from .stack import API_KEY
 
@@ -34,6 +34,7 @@ ROUTES = sorted({(r.method, r.path): r for f in Template(load_template()).functi
 ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
     ("POST", "/cases"): {"own-api-key": 202, "other-channel-api-key": 202},
     ("GET", "/cases/{caseId}"): {"own-api-key": 200, "other-channel-api-key": 404},
+    ("POST", "/interactions"): {"own-api-key": 202, "other-channel-api-key": 202},
     ("GET", "/reviews"): {"groups": GROUPS},
     ("GET", "/reviews/{taskId}"): {"groups": ("reviewers",)},
     ("POST", "/reviews/{taskId}/claim"): {"groups": ("reviewers",)},
@@ -62,6 +63,7 @@ ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
     ("POST", "/c/{linkId}/feedback"): {"public": 400},
 }
 REQUEST_BODIES = {
+    ("POST", "/interactions"): load_event("interaction_flagged.json"),
     ("POST", "/reviews/{taskId}/decision"): {"action": "approve"},
     ("POST", "/reviews/{taskId}/feedback"): {"helpful": True},
     ("POST", "/customers/{customerId}/erasure"): {"reason": "authorization matrix"},

@@ -55,6 +55,7 @@ def test_bodies_are_documented_where_a_handler_reads_one():
     bodies = {key: op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
               for key, op in OPERATIONS.items() if "requestBody" in op}
     assert bodies == {("POST", "/cases"): "CaseRequest",
+                      ("POST", "/interactions"): "InteractionRequest",
                       ("POST", "/reviews/{taskId}/decision"): "ReviewDecision",
                       ("POST", "/reviews/{taskId}/feedback"): "ReviewFeedback",
                       ("POST", "/c/{linkId}"): "CustomerAnswer",

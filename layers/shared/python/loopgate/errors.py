@@ -52,5 +52,9 @@ class JourneyDefinitionError(LoopgateError):
     """A journey file is invalid; the message names the file and the field."""
 
 
+class QaPolicyError(LoopgateError):
+    """The QA policy file is invalid; the message names the file and the field."""
+
+
 class DeliveryFailed(LoopgateError):
     """Neither email nor SMS reached the customer."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from loopgate import roles
 
@@ -149,12 +149,21 @@ class Actor(BaseModel):
     groups: list[str] = Field(default_factory=list)
 
 
+class CriterionScore(BaseModel):
+    """One criterion of a QA scorecard: passed or failed, a failure with its reason."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    passed: bool = Field(alias="pass", strict=True)
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class ReviewDecision(BaseModel):
     """The body of POST /reviews/{taskId}/decision."""
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["approve", "modify", "reject", "escalate", "ask_customer"]
+    action: Literal["approve", "modify", "reject", "escalate", "ask_customer", "score"]
     reason: str | None = Field(default=None, max_length=200)
     comment: str | None = Field(default=None, max_length=2000)
     proposal: Proposal | None = None
@@ -163,6 +172,55 @@ class ReviewDecision(BaseModel):
     proposalVersion: str | None = Field(
         default=None, max_length=64,
         description="The proposalVersion GET /reviews/{taskId} showed; a stale one is refused with 409.")
+    scores: dict[str, CriterionScore] | None = Field(
+        default=None, max_length=20, description="score (QA tasks only): every criterion of the scorecard GET "
+        "/reviews/{taskId} shows, {\"pass\": bool, \"reason\"?}; a failed one needs a reason.")
+    followUp: bool | None = Field(default=None, description="score: a failed conversation opens a hand-over case "
+                                  "so that a person contacts the customer.")
+
+
+class Turn(BaseModel):
+    """One turn of a bot conversation."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    speaker: Literal["customer", "bot"] = Field(alias="from")
+    text: str = Field(min_length=1, max_length=5000)
+    at: AwareDatetime | None = None
+
+
+class Bot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    intent: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. billing.dispute")
+    intentConfidence: float | None = Field(default=None, ge=0, le=1, strict=True)
+    tried: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20, description="What the bot tried (carried into a follow-up).")
+
+
+class InteractionRequest(BaseModel):
+    """The body of POST /interactions: a finished automated conversation, with the bot's own quality flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interactionId: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
+                               description="The channel's id of the conversation: a second post of it is the same.")
+    channel: str = Field(min_length=1, max_length=64)
+    customer: Customer
+    bot: Bot
+    transcript: list[Turn] = Field(min_length=1, max_length=200)
+    outcome: Literal["resolved", "abandoned", "handed_over", "unresolved", "other"]
+    flags: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(
+        default_factory=list, max_length=20, description="The bot's own quality flags, e.g. low_confidence, "
+        "customer_frustrated, fallback_used.")
+    endedAt: AwareDatetime
+
+    @field_validator("transcript")
+    @classmethod
+    def _fits_an_item(cls, transcript: list[Turn]) -> list[Turn]:
+        _at_most(200 * 1024)([t.model_dump(mode="json") for t in transcript])
+        return transcript
 
 
 class CustomerFeedback(BaseModel):

@@ -11,8 +11,9 @@ LEADS = "leads"  # read the override log
 FRAUD = "fraud"  # hold the fraud capability (authority.json)
 LEGAL = "legal"  # hold the legal capability
 CARE = "care"  # hold the capability for customers in a vulnerable situation
+QA = "qa"  # score sampled bot conversations against the QA scorecard (policy/qa.json)
 
-GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE)
+GROUPS = (REVIEWERS, SENIOR, SUPERVISORS, AUDIT, LEADS, FRAUD, LEGAL, CARE, QA)
 
 # Who must sign in with an authenticator app (TOTP) when the stack's StaffMfa parameter says so; the sign-in's
 # Pre Token Generation trigger puts MFA_CLAIM in the ID token of anyone who has one set up.

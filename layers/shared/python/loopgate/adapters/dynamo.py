@@ -146,6 +146,15 @@ def fold_key(case_id: str, fact: str) -> dict[str, str]:
     return {"pk": case_pk(case_id), "sk": f"FOLD#{fact}"}
 
 
+def interaction_key(ref: str) -> dict[str, str]:
+    """A bot conversation posted for QA (its own partition: it is no case), found by its reference."""
+    return {"pk": f"INTERACTION#{ref}", "sk": "INTERACTION"}
+
+
+def interaction_fold_key(ref: str, fact: str) -> dict[str, str]:
+    return {"pk": interaction_key(ref)["pk"], "sk": f"FOLD#{fact}"}
+
+
 def erasure_key(pseudonym: str) -> dict[str, str]:
     return {"pk": f"ERASURE#{pseudonym}", "sk": "ERASURE"}
 
@@ -692,6 +701,26 @@ class CaseStore:
             raise NotFound(f"erasure {pseudonym} not found")
         return {"caseIds": [], **from_item(item)}
 
+    # ------------------------------------------------------------ bot conversations (QA)
+    def put_interaction(self, interaction: dict[str, Any]) -> bool:
+        """Stores a posted conversation once; False when its reference exists (a second post of it)."""
+        item = {**interaction_key(interaction["ref"]), "expiresAt": self._expiry(), **interaction}
+        return _if_condition_holds(self.cases.put_item, Item=to_item(item),
+                                   ConditionExpression="attribute_not_exists(pk)")
+
+    def get_interaction(self, ref: str) -> dict[str, Any]:
+        item = self.cases.get_item(Key=interaction_key(ref), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound(f"interaction {ref} not found")
+        return from_item(item)
+
+    def note_follow_up(self, task_id: str, case_id: str) -> bool:
+        """Names on a decided QA task the case its follow-up opened; False when one was named before."""
+        return _if_condition_holds(
+            self.cases.update_item, Key=task_key(task_id), UpdateExpression="SET followUpCaseId = :c",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(followUpCaseId)",
+            ExpressionAttributeValues={":c": case_id})
+
     # ------------------------------------------------------------ override log
     def append_override(self, record: dict[str, Any]) -> bool:
         """Appends once: a retried step builds the same key (decision time and id), and the write is conditional."""
@@ -727,9 +756,16 @@ class CaseStore:
     def record_fact(self, case_id: str, fact: str, tallies: list[Any]) -> bool:
         """Adds a fact's tallies (policy.learning.Tally) once: a marker item and every counter in one transaction;
         False (nothing added) when the fact was recorded before."""
+        return self._fold(fold_key(case_id, fact), tallies)
+
+    def record_interaction_fact(self, ref: str, fact: str, tallies: list[Any]) -> bool:
+        """record_fact for a QA'd conversation: its marker sits in the conversation's partition."""
+        return self._fold(interaction_fold_key(ref, fact), tallies)
+
+    def _fold(self, marker: dict[str, str], tallies: list[Any]) -> bool:
         client = self.cases.meta.client
         operations: list[dict[str, Any]] = [{"Put": {
-            "TableName": self.cases.name, "Item": to_item({**fold_key(case_id, fact), "at": now_iso()}),
+            "TableName": self.cases.name, "Item": to_item({**marker, "at": now_iso()}),
             "ConditionExpression": "attribute_not_exists(pk)"}}]
         for tally in tallies:
             key = (stats_key(tally.journey, tally.day, tally.dimension) if tally.kind == "stats"

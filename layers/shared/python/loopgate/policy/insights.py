@@ -152,3 +152,33 @@ def metric_values(counters: dict[str, Any]) -> list[tuple[str, str, float]]:
     if p90 is not None:
         values.append(("TimeToDecisionP90", "Seconds", float(p90)))
     return values
+
+
+# ------------------------------------------------------------------ QA of bot conversations (GET /insights?journey=qa)
+def _fail_rate(counters: dict[str, Any], name: str = "qaFailed") -> float | None:
+    scored = float(counters.get("qaScored", 0) or 0)
+    return round(float(counters.get(name, 0) or 0) / scored, 4) if scored else None
+
+
+def qa_figures(counters: dict[str, Any]) -> dict[str, Any]:
+    """The share of QA-scored conversations that failed any criterion (and a critical one); None before any."""
+    return {"qaScored": int(counters.get("qaScored", 0) or 0), "qaFailed": int(counters.get("qaFailed", 0) or 0),
+            "qaFailRate": _fail_rate(counters), "qaCriticalFailRate": _fail_rate(counters, "qaCriticalFailed")}
+
+
+def qa_clusters(per_criterion: dict[str, dict[str, float]], labels: dict[str, str],
+                critical: set[str]) -> list[dict[str, Any]]:
+    """Where QA failures cluster: each criterion that failed at least once, most failures first."""
+    rows = [{"dimension": "criterion", "value": name, "label": labels.get(name, name), "critical": name in critical,
+             **qa_figures(counters)} for name, counters in per_criterion.items() if counters.get("qaFailed")]
+    rows.sort(key=lambda r: (-r["qaFailed"], -(r["qaFailRate"] or 0), r["value"]))
+    return rows
+
+
+def qa_groups(per_intent: dict[str, dict[str, float]], criteria: list[str]) -> list[dict[str, Any]]:
+    """Per bot and intent ("billing-bot:billing.dispute"): its figures and its failures by criterion."""
+    rows = [{"dimension": "intent", "value": value, **qa_figures(counters),
+             "failedBy": {name: int(counters[f"fail:{name}"]) for name in criteria if counters.get(f"fail:{name}")}}
+            for value, counters in per_intent.items()]
+    rows.sort(key=lambda r: (-r["qaFailed"], -r["qaScored"], r["value"]))
+    return rows

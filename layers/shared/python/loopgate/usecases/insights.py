@@ -11,6 +11,7 @@ from loopgate.models import Reviewer
 from loopgate.policy import insights as figures_of
 from loopgate.policy.journeys import catalogue
 from loopgate.policy.learning import summed
+from loopgate.policy.qa import QA_LOG, qa_policy
 from loopgate.usecases.learning import live_policy
 
 DEFAULT_DAYS = 30
@@ -44,6 +45,8 @@ def insights(store, caller: Reviewer, *, journey: str, start: str | None, end: s
     """A journey's figures over [from, to] (docs/learning.md "Insights"), for the group `leads`."""
     if roles.LEADS not in caller.groups:
         raise Forbidden(f"insights are for the group '{roles.LEADS}'")
+    if journey == QA_LOG:
+        return qa_insights(store, start=start, end=end, by=by)
     if journey not in catalogue():
         raise InvalidValue("journey", f"unknown journey {journey!r} (known: {', '.join(sorted(catalogue()))})")
     if by is not None and by not in DIMENSIONS:
@@ -71,6 +74,25 @@ def insights(store, caller: Reviewer, *, journey: str, start: str | None, end: s
             "escalatingTooMuch": figures_of.escalating_too_much(early, late),
             "timeToFix": figures_of.time_to_fix(store.memory_slices(journey), adjusted_at, now()),
         },
+    }
+
+
+def qa_insights(store, *, start: str | None, end: str | None, by: str | None) -> dict[str, Any]:
+    """QA of bot conversations over [from, to] (docs/qa.md): the fail rate, failures by criterion (clusters) and
+    by bot intent (groups), from the stats the QA scores folded under the QA log's name."""
+    if by is not None:
+        raise InvalidValue("by", "QA insights come by criterion (clusters) and by bot intent (groups); leave by out")
+    first, last = window(start, end)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    stats = [store.stats(QA_LOG, day.isoformat()) for day in days]  # one bounded Query per day
+    totals = summed([i for items in stats for i in items if i.get("sk") == "all#-"])
+    policy = qa_policy()
+    return {
+        "journey": QA_LOG, "from": first.isoformat(), "to": last.isoformat(), **figures_of.qa_figures(totals),
+        "clusters": figures_of.qa_clusters(figures_of.by_dimension(stats, "criterion"),
+                                           {c.name: c.labels["en"] for c in policy.scorecard},
+                                           {c.name for c in policy.scorecard if c.critical}),
+        "groups": figures_of.qa_groups(figures_of.by_dimension(stats, "intent"), [c.name for c in policy.scorecard]),
     }
 
 

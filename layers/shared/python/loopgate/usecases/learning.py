@@ -12,6 +12,7 @@ from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.learning import GuardrailState, Policy, Tally, time_bucket
 from loopgate.policy.overrides import field_diff
+from loopgate.policy.qa import QA_LOG
 from loopgate.ports import CaseStore
 
 logger = Logger(child=True)
@@ -272,3 +273,22 @@ _OUTCOME_WORDS = [
     ("customerProvided", "completed by the customer"), ("customerCorrected", "corrected by the customer"),
     ("customerDeclined", "declined by the customer"), ("customerAskedPerson", "customer asked for a person"),
 ]
+
+
+# ---------------------------------------------------------------- QA of bot conversations (usecases/qa.py)
+def observe_qa(store: CaseStore, interaction: dict[str, Any], task_id: str, scored: list[str], failed: list[str],
+               critical: bool, reviewer: str) -> bool:
+    """A QA score, once per task, under the QA log's stats (GET /insights?journey=qa): in all, per bot intent and
+    per reviewer the conversation's pass or fail, per criterion each criterion's. The day is the day the
+    conversation was received: a channel's clock does not pick the window it counts in."""
+    day = interaction["receivedAt"][:10]
+    bot = interaction["bot"]
+    overall: dict[str, float] = {"qaScored": 1, **({"qaFailed": 1} if failed else {}),
+                                 **({"qaCriticalFailed": 1} if critical else {}),
+                                 **{f"fail:{name}": 1 for name in failed}}
+    intent = f"{bot['name']}:{bot.get('intent') or '-'}"
+    tallies = [Tally(kind="stats", journey=QA_LOG, day=day, dimension=dimension, add=overall)
+               for dimension in ("all#-", f"intent#{intent}", f"reviewer#{reviewer}")]
+    tallies += [Tally(kind="stats", journey=QA_LOG, day=day, dimension=f"criterion#{name}",
+                      add={"qaScored": 1, **({"qaFailed": 1} if name in failed else {})}) for name in scored]
+    return store.record_interaction_fact(interaction["ref"], f"qa:{task_id}", tallies)

@@ -26,6 +26,7 @@ from loopgate.usecases.learning import (
     precedent,
 )
 from loopgate.usecases.paging import decode_cursor, encode_cursor
+from loopgate.usecases.qa import decide_qa, qa_view
 
 logger = Logger(child=True)
 
@@ -156,7 +157,7 @@ def audit_task(task_id: str, case_id: str, journey: str, queue: str, at: str) ->
 def _public(task: dict[str, Any]) -> dict[str, Any]:
     """A task as reviewers see it: never the task token."""
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
-            "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt")
+            "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt", "interactionId")
     view = {k: task.get(k) for k in keys}
     if view["leaseUntil"]:
         view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
@@ -166,7 +167,8 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
     # Tasks opened before the brief existed show none: listing a queue never reads the case item.
     brief = task.get("brief") or {}
     journey = catalogue().get(task["journey"])
-    view.update({"title": journey.title if journey else task["journey"], "reasonText": brief.get("reason"),
+    view.update({"title": brief.get("title") or (journey.title if journey else task["journey"]),
+                 "reasonText": brief.get("reason"),
                  "customer": brief.get("customer"), "keyFigure": brief.get("figure")})
     return view
 
@@ -209,6 +211,8 @@ def _visible_task(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str,
 def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
     """What the system saw, what it tried, why it is here, and what the reviewer may do."""
     task = _visible_task(store, caller, task_id)
+    if task.get("kind") == "qa":  # a bot conversation, not a case
+        return qa_view(store, _public(task), task)
     case, events = store.get_case_with_timeline(task["caseId"])
     journey = get_journey(case["journey"])
     return {
@@ -250,7 +254,7 @@ def claim(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
     renewal = task.get("claimedBy") == caller.sub and task.get("leaseUntil", 0) >= now_epoch
     if not store.claim_task(task_id, caller.sub, now_epoch, until):
         raise Conflict(_why_not_open(store.get_task(task_id), caller))
-    if not renewal:  # the holder extending the lease is not news
+    if not renewal and task.get("caseId"):  # the holder extending the lease is not news; a QA task has no case
         store.append_event(task["caseId"], "review_claimed", "A reviewer is working on the task",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
     return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
@@ -322,8 +326,13 @@ def _actor(caller: Reviewer) -> dict[str, Any]:
 
 
 def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
-           decision: ReviewDecision) -> dict[str, Any]:
+           decision: ReviewDecision, events: EventBus | None = None) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
+    if task.get("kind") == "qa":
+        return decide_qa(store, workflow, events, caller, task, decision)
+    if decision.action == "score" or decision.scores is not None or decision.followUp is not None:
+        raise InvalidInput("action" if decision.action == "score" else "scores" if decision.scores is not None
+                           else "followUp", "a scorecard is for QA tasks; this task is decided on its proposal")
     case = store.get_case(task["caseId"])
     if task.get("kind") == "audit":
         return decide_audit(store, caller, task, case, decision)
@@ -438,6 +447,8 @@ def _log_refused(task: dict[str, Any], caller: Reviewer, decision: ReviewDecisio
 # ---------------------------------------------------------------- feedback
 def give_feedback(store: CaseStore, caller: Reviewer, task_id: str, feedback: ReviewFeedback) -> dict[str, Any]:
     task = _visible_task(store, caller, task_id)
+    if task.get("kind") == "qa":
+        raise InvalidInput("taskId", "a QA task has no AI suggestion to rate: its scorecard is the judgement")
     item = {"taskId": task_id, "caseId": task["caseId"], "journey": task["journey"], "reviewer": caller.sub,
             "helpful": feedback.helpful, "comment": feedback.comment, "at": now_iso()}
     store.put_feedback(task["caseId"], item)
