@@ -50,7 +50,7 @@ ANGER_OR_DISTRESS = (
     "(lost|losing) (a|another|one) ~ (loyal|long ?time|year|years) ~ customer",
     "(do|does) (you|anyone|anybody) ~ (even|actually|ever) (read|listen)", "copy (and )?paste",
     "(same|more) (rubbish|nonsense|garbage|crap|bs|drivel)", "(talking|talk) to a (brick )?wall",
-    "(bloody|damn|fucking|effing|f\*+ing|sodding) (joke|useless|company|service|thing|idiots?)",
+    r"(bloody|damn|fucking|effing|f\*+ing|sodding) (joke|useless|company|service|thing|idiots?)",
     "(im|i am|were|we are|so|totally|completely|officially) done with (you|your|this (company|firm|service|shop))",
     "(complete|total|absolute|utter|such a) (farce|shambles|circus|mess)", "farcical",
     # English: distress
@@ -81,7 +81,8 @@ ANGER_OR_DISTRESS = (
     "das darf (doch )?nicht wahr sein", "reichts( mir)?", "(nicht|ist das) (ihr|dein|euer) ernst",
     "durchdreh*", "kotzt ~ an", "ankotz*", "zum kotzen", "(gegen|mit) (eine|einer|die|der) wand",
     "applaus", "bravo", "(glueckwunsch|gratuliere) ~ (verloren|kunde|kunden)", "(so|wie) ~ (werd|werde) ich behandelt",
-    "(verdammt|scheiss|scheisse|bloed|beschissen)*", "schnauze (gestrichen )?voll", "ruiniert", "angepisst", "verschaukelt", "allerletzte",
+    "(verdammt|scheiss|scheisse|bloed|beschissen)*", "schnauze (gestrichen )?voll", "ruiniert", "angepisst",
+    "verschaukelt", "allerletzte",
     "wie oft (muss|soll|darf) ich ~ (noch|denn)",
     ("unglaublich(?!{sep}(schnell|gut|toll|nett|freundlich|lecker|schoen|praktisch|hilfreich|bequem|guenstig|"
      "einfach|schoene?n?|schnelle?n?|gute?n?))"),
@@ -100,10 +101,12 @@ _ANGRY_EMOJI = re.compile("[\U0001F92C\U0001F621\U0001F620\U0001F47F\U0001F4A2\U
 # Delight: "LOVE IT!!!", "danke danke", "vor Freude", "the best" — caps and exclamation marks in praise
 _DELIGHT = re.compile(r"(?<![a-z0-9])(?:love (?:it|them|this|you)|loving it|(?:the|ur|you(?:re| are| guys are)?) best|"
                       r"amazing|awesome|fantastic|perfect|perfekt|brilliant|thank you so much|thanks so much|"
-                      r"danke danke|vielen (?:lieben )?dank|vor freude|freu(?:e|t)? mich|super (?:schnell|toll|zufrieden)|"
+                      r"danke danke|vielen (?:lieben )?dank|vor freude|freu(?:e|t)? mich|"
+                      r"super (?:schnell|toll|zufrieden)|"
                       r"genial|traumhaft|wunderbar|wunderschoen|begeistert|yay|juhu|endlich wieder)(?![a-z0-9])")
 # ... unless the praise is sarcastic: "oh brilliant, another automated reply", "vielen Dank auch fuer gar nichts"
-_SARCASM = re.compile(r"(?<![a-z0-9])(?:(?:oh|just|how|really|ach|na) (?:brilliant|great|fantastic|wonderful|perfect|lovely|"
+_SARCASM = re.compile(r"(?<![a-z0-9])(?:(?:oh|just|how|really|ach|na) "
+                      r"(?:brilliant|great|fantastic|wonderful|perfect|lovely|"
                       r"toll|super|klasse|prima)|as always|wie immer|thanks a bunch|fuer (?:gar )?nichts|"
                       r"another (?:automated|automatic|generic|canned)|slow clap)(?![a-z0-9])")
 _EXCLAIM = re.compile(r"!{3,}|\?{3,}|(?:\?+!|!+\?)[?!]*")
@@ -142,7 +145,8 @@ LEGAL_LANGUAGE = (
     "lawyers?", "attorneys?", "solicitors?", "legal (action|steps|proceedings|advice|team|department|rights)",
     "legally", "lawsuit", "litigation", "(small claims|take (you|this|it) to) ~ court", "(?<!food.)court",
     "(will|ll|going to|gonna|to|i|we|and|or|would|could|shall|can) sue", "suing", "chargebacks?", "charge back",
-    "(bank|card (provider|issuer|company)|credit card company|paypal) ~ (reverse|claw|pull|take|get) ~ (payment|money|charge)",
+    ("(bank|card (provider|issuer|company)|credit card company|paypal) ~ (reverse|claw|pull|take|get) ~ "
+     "(payment|money|charge)"),
     "(reverse|reversing|claw back|clawing back) (the |my |this )?(payment|charge|transaction|direct debit)",
     "(dispute|disputing|disputed) (the |this |a |my )?(charge|payment|transaction|debit) ~ (bank|card)",
     "(bank|card) ~ (claw|pull|take) ~ back",
@@ -150,7 +154,8 @@ LEGAL_LANGUAGE = (
     "(to|contact|contacting|inform|informing|complain to|report (you|this) to) (the )?regulator",
     "ofcom", "ofgem", "ofwat", "fca", "financial conduct authority", "trading standards", "citizens advice",
     "ftc", "bbb", "better business bureau", "attorney general", "consumer (affairs|council|agency|ombudsman)",
-    "(credit card|card) (company|provider|issuer) ~ (disput*|reverse*|claim)", "(disputed|dispute) (it|the charge|this)",
+    "(credit card|card) (company|provider|issuer) ~ (disput*|reverse*|claim)",
+    "(disputed|dispute) (it|the charge|this)",
     "(claim|claims) under (the )?(guarantee|warranty)", "within (the )?(two|2|one|1|three|3) years?",
     "information commissioner", "ico", "consumer (rights|protection|law|contracts)", "gdpr", "dsar",
     "data protection (law|act|rights?|officer|authority|regulation|request|complaint|breach|reasons)",
@@ -161,8 +166,10 @@ LEGAL_LANGUAGE = (
     "police", "section 75", "(under|according to|in accordance with|as stated in|per|of) (our|the|your) (terms|t ?cs)",
     # German
     "(rechts)?anw(a|ae)lt*", "juristisch*", "rechtlich*", "rechtsweg", "rechtsschutz*", "klage (einreichen|erheben)",
-    "(eine|die|mit einer|mit) klage", "verklag*", "(zeig|zeige|zeigen) ~ (euch|sie|dich) ~ an", "anzeige (erstatten|machen|gegen)",
-    "(lastschrift|zahlung|abbuchung) ~ (zurueckgehen|zurueck gehen|platzen) lassen", "rueckbuchung*", "zurueckbuch*", "(zahlung|lastschrift|geld|betrag) ~ (zurueckgeholt|zurueckholen|zurueckgebucht)",
+    "(eine|die|mit einer|mit) klage", "verklag*", "(zeig|zeige|zeigen) ~ (euch|sie|dich) ~ an",
+    "anzeige (erstatten|machen|gegen)",
+    "(lastschrift|zahlung|abbuchung) ~ (zurueckgehen|zurueck gehen|platzen) lassen", "rueckbuchung*", "zurueckbuch*",
+    "(zahlung|lastschrift|geld|betrag) ~ (zurueckgeholt|zurueckholen|zurueckgebucht)",
     "(lastschrift|abbuchung) ~ widerspr*", "(vor|zu|ans|beim|vom|zum) gericht", "gerichtlich*",
     "(amts|land|mahn)gericht*", "gerichtsverfahren", "mahnbescheid", "verbraucherzentrale", "verbraucherschutz*",
     "verbraucherrecht*", "schlichtung*", "ombuds*", "bundesnetzagentur", "bafin", "aufsichtsbehoerde",
@@ -295,8 +302,9 @@ PROMISES = (
     "(wont|will not) be charged for", "knock* ~ off",
     "by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|the end of (the )?(day|week)) at the latest",
     "(ll|will) be (with you|there|delivered|back|in your account|credited|refunded) ~ "
-    "(tomorrow|today|tonight|by|before|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d+|\d+))",
-    "(money|refund|payment|credit) (will be|is going to be) (back|in your account|credited|with you) ~ (on|by|before|tomorrow|today)",
+    r"(tomorrow|today|tonight|by|before|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d+|\d+))",
+    ("(money|refund|payment|credit) (will be|is going to be) (back|in your account|credited|with you) ~ "
+     "(on|by|before|tomorrow|today)"),
     "(personally|myself) (make sure|ensure|see to it|flagged|guarantee)", "(have|has) my word", "my word on",
     "(wont|will not|will never) be (charged|billed) (for|again)",
     # German
@@ -364,10 +372,13 @@ VULNERABILITY = (
     # bereavement
     "passed away", "pass(ed)? on", "(has |had |just )?died", f"{_KIN} ~ (died|dead|gestorben|verstorben|tot)",
     "death", "deceased", "bereave*",
-    "funeral(?!{sep}(sprays?|wreaths?|arrangements?|tributes?|stock|range|orders?|collection|catalogue))", "widow*", "stillborn", "miscarriage", f"lost my {_KIN}",
+    "funeral(?!{sep}(sprays?|wreaths?|arrangements?|tributes?|stock|range|orders?|collection|catalogue))", "widow*",
+    "stillborn", "miscarriage", f"lost my {_KIN}",
     f"(my )?late {_KIN}s?", "(late|deceased) ~ estate", "estate of (my|the late|our)",
-    f"(since|seit) (my|mein|meine|meinem|meiner) {_KIN} ~ (went|is gone|has gone|left us|nicht mehr (da|hier|bei uns) ist)",
-    f"{_KIN} ~ nicht mehr (da|hier|bei mir|bei uns) ist", "grief", "grieving", "probate", "executor", "verstorben*", "gestorben", "todesfall",
+    (f"(since|seit) (my|mein|meine|meinem|meiner) {_KIN} ~ "
+     "(went|is gone|has gone|left us|nicht mehr (da|hier|bei uns) ist)"),
+    f"{_KIN} ~ nicht mehr (da|hier|bei mir|bei uns) ist", "grief", "grieving", "probate", "executor", "verstorben*",
+    "gestorben", "todesfall",
     "tod", "trauer(?!kr|flor|gesteck)", "trauerfall", "beerdigung", "bestattung", "witwe*", "verwitwet",
     "fehlgeburt", "totgeburt", "sternenkind", "von uns gegangen", f"{_KIN} ~ nicht mehr (lebt|am leben)",
     # "since my wife passed", but not "my son passed his exam"
@@ -382,7 +393,8 @@ VULNERABILITY = (
     "verstehst mich", "(koennen|koennten|duerfen) wir (noch )?(ein bisschen|ein wenig|etwas|kurz) (weiter )?"
     "(schreiben|reden|plaudern|quatschen|chatten)",
     "(can|could) we (just )?(keep )?(talk|chat|talking|chatting) (a bit|a little|for a (bit|while)) (more|longer)?",
-    "so (still|quiet|leer|empty) (hier|here|im haus|in the house|without)", "du (bist )?immer (fuer mich )?da", "dass du immer da bist",
+    "so (still|quiet|leer|empty) (hier|here|im haus|in the house|without)", "du (bist )?immer (fuer mich )?da",
+    "dass du immer da bist",
     "(mein|meine) (einziger|einzige|bester|beste) (freund|freundin)",
     "(talking|chatting) (to|with) you ~ (best|only|highlight)", "(feel|felt|feeling|am|im) (so |very |really )?alone",
     "nobody cares about me", "no friends", "(du bist|sie sind) ~ (der|die|das) (einzige|einzigen?)",
@@ -394,7 +406,8 @@ VULNERABILITY = (
     "(bist du|sind sie) (der|die|das) (einzige|einzigen?)", "einzigen? ~ (zuhoert|zuhoeren)",
     "mit niemandem (mehr )?(rede|spreche|reden|sprechen)",
     "(keiner|niemand) ~ (mehr )?mit mir (redet|spricht|reden|sprechen|schreibt)",
-    "(redet|spricht|schreibt|meldet sich) ~ (keiner|niemand) ~ (mit|bei) mir", "(keiner|niemand) (redet|spricht) ~ mit mir", "(rede|spreche) ~ mit niemandem",
+    "(redet|spricht|schreibt|meldet sich) ~ (keiner|niemand) ~ (mit|bei) mir",
+    "(keiner|niemand) (redet|spricht) ~ mit mir", "(rede|spreche) ~ mit niemandem",
     "ganz allein", "fuehle mich ~ allein", "niemand (mehr )?(da|hat)", "keine freunde",
     # financial hardship
     "lost my (job|income|work)", "unemployed", "redundan*", "laid off",
@@ -414,7 +427,8 @@ VULNERABILITY = (
     "knapp bei kasse", "pleite",
     # health crises
     "(in|from|into|to) (the )?hospital", "hospitali[sz]ed", "(had|have|suffered) (a )?stroke", "heart attack",
-    "cancer", "chemo*", "panic attacks?", "anxiety attacks?", "panikattacke*", "dement*", "verwirrt", "terminal*", "diagnosed", "dementia", "alzheimer*", "surgery", "intensive care",
+    "cancer", "chemo*", "panic attacks?", "anxiety attacks?", "panikattacke*", "dement*", "verwirrt", "terminal*",
+    "diagnosed", "dementia", "alzheimer*", "surgery", "intensive care",
     "mental health", "depress*", "anxiety", "suicid*", "kill myself", "end it all", "self harm",
     "(dont|do not) ~ see (the|any) point", "no point (in )?(anything|living|going on)", "cant go on", "cant cope",
     "not coping", "(seriously|terminally|very|critically|gravely) ill", "illness", "palliative", "hospice",
