@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -90,6 +91,15 @@ def _suffix() -> str:
 
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
+
+
+SEAL_DAY_SHARDS = 16
+
+
+def seal_day(case_id: str, day: str) -> str:
+    """The SealDay index's key for a case touched on `day`: spread over shards, so that a busy day writes to
+    sixteen index partitions, not one; the daily seal reads all sixteen."""
+    return f"{day}#{int(hashlib.sha256(case_id.encode()).hexdigest()[:4], 16) % SEAL_DAY_SHARDS:02d}"
 
 
 def task_key(task_id: str) -> dict[str, str]:
@@ -189,6 +199,7 @@ class CaseStore:
             "version": 1,
             "customerKey": f"CUSTOMER#{case['customer']['id']}",
             "expiresAt": self._expiry(),
+            "sealDay": seal_day(case["caseId"], now_iso()[:10]),
             **case,
         }
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
@@ -257,12 +268,16 @@ class CaseStore:
         names = {f"#f{i}": k for i, k in enumerate(changes)}
         values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
         sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
-        values.update({":expected": case["version"], ":next": case["version"] + 1, ":now": now_iso()})
+        at = now_iso()
+        values.update({":expected": case["version"], ":next": case["version"] + 1, ":now": at,
+                       ":sealDay": seal_day(case["caseId"], at[:10])})
         kwargs = {"ExpressionAttributeNames": names} if names else {}
         try:
+            # sealDay lists the case for the day's seal; the index is written only when the day changes.
             self.cases.update_item(
                 Key={"pk": case_pk(case["caseId"]), "sk": CASE_SK},
-                UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now"]),
+                UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now",
+                                                            "sealDay = :sealDay"]),
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues=values,
                 **kwargs,
@@ -624,8 +639,9 @@ class CaseStore:
         names = {f"#c{i}": k for i, k in enumerate(counts)}
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
-            UpdateExpression="SET effort = if_not_exists(effort, :empty)",
-            ExpressionAttributeValues={":empty": {}},
+            # A customer's reminder or answer may be the case's only write of a day: it lists the case for the seal.
+            UpdateExpression="SET effort = if_not_exists(effort, :empty), sealDay = :sealDay",
+            ExpressionAttributeValues={":empty": {}, ":sealDay": seal_day(case_id, now_iso()[:10])},
         )
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
