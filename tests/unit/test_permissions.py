@@ -28,6 +28,10 @@ NEEDS = {
     "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*"), PUBLISH],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
+    # The daily evidence seal: reads the chains, writes each item's seal, puts the signed digest.
+    "AuditDigestFunction": [("dynamodb:Query", CASES), ("dynamodb:UpdateItem", CASES), ("dynamodb:Query", OVERRIDES),
+                            ("dynamodb:UpdateItem", OVERRIDES), ("s3:PutObject", "EvidenceBucket"),
+                            ("kms:Sign", "DigestSigningKey")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
                                                                  "RecordOutcomeFunction", "RequestCustomerFunction")]
     + [("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES), ("events:PutEvents", "LoopgateEventBus"),

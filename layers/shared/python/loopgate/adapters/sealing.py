@@ -45,11 +45,12 @@ class SealingTables:
         key = {"pk": item["pk"], "sk": item_key(chain, item)} if chain == TIMELINE else \
             {"journey": item["journey"], "overrideKey": item_key(chain, item)}
         names = {f"#s{i}": name for i, name in enumerate(seal)}
+        values = {f":s{i}": to_item(v) for i, v in enumerate(seal.values())}
         try:
             table.update_item(Key=key, UpdateExpression="SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(seal))),
-                              ConditionExpression=f"attribute_exists({next(iter(key))}) AND attribute_not_exists(sealHash)",
-                              ExpressionAttributeNames=names,
-                              ExpressionAttributeValues={f":s{i}": to_item(v) for i, v in enumerate(seal.values())})
+                              ConditionExpression=f"attribute_exists({next(iter(key))}) "
+                                                  "AND attribute_not_exists(sealHash)",
+                              ExpressionAttributeNames=names, ExpressionAttributeValues=values)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False

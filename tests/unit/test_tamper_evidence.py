@@ -1,0 +1,193 @@
+"""Tamper evidence on moto: the daily seal over real tables (SealDay index, ByCase), a KMS-signed digest in an
+Object Lock bucket, and `python -m loopgate.audit verify` naming what someone with table access changed."""
+import base64
+import io
+import json
+from contextlib import redirect_stdout
+from datetime import timedelta
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Key
+
+from loopgate.adapters.sealing import DigestArchive, SealingTables
+from loopgate.audit.__main__ import main as audit_cli
+from loopgate.clock import iso
+from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer
+from loopgate.usecases.customer_steps import answer
+from loopgate.usecases.erasure import erase_customer
+from loopgate.usecases.reviews import decide
+from loopgate.usecases.sealing import seal, verify
+from tests.helpers import load_event
+
+ANA = Reviewer(sub="ana", name="ana@reviewers.local", groups=("reviewers",))
+LEAD = Reviewer(sub="lena", name="lena@leads.local", groups=("leads",))
+SESSION = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+@pytest.fixture
+def archive(store):
+    """The stack's evidence bucket (Object Lock, COMPLIANCE) and signing key, on the same moto as the store."""
+    s3, kms = SESSION.client("s3"), SESSION.client("kms")
+    bucket = f"evidence-{store.cases.name.lower()}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 30}}})
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    return DigestArchive(s3, kms, bucket, key)
+
+
+@pytest.fixture
+def tables(store):
+    return SealingTables(store)
+
+
+def reviewed_case(world, customer_id: str = "cust-seal-1") -> str:
+    """A contract change a reviewer modified (an override with a reason) and the customer confirmed, closed."""
+    request = load_event("contract_change_low_confidence.json")
+    request["customer"] = {**request["customer"], "id": customer_id}
+    review = world.wait_for_review(world.new_case(request))
+    decide(world.store, world.workflow, ANA, review.task_id, ReviewDecision(
+        action="modify", reason="loyalty discount for Maria Rossi", comment="she is upset",
+        proposal={"plan": "Plus 50", "monthlyPrice": 34.9, "startDate": "2026-12-01"}))
+    state = world.record(review.state, world.workflow.outcome(review.token))
+    token, link = world.wait_for_customer(state)
+    answer(world.store, world.workflow, link, CustomerAnswer(response="confirm", comment="call me after six"))
+    world.record(state, world.workflow.outcome(token))
+    world.store.update_case(world.store.get_case(state["caseId"]), {"status": "COMPLETED"})
+    return state["caseId"]
+
+
+def seal_later(world, tables, archive, minutes: int = 30) -> dict:
+    """The daily run, a while after the case's last write (items younger than 15 minutes wait for the next)."""
+    world.clock.advance(minutes * 60)
+    return seal(tables, archive, run_at=iso(world.clock.now()))
+
+
+def events_of(world, case_id: str) -> list[dict]:
+    return world.store.cases.query(KeyConditionExpression=Key("pk").eq(f"CASE#{case_id}")
+                                   & Key("sk").begins_with("EVENT#"))["Items"]
+
+
+def run_cli(archive, store) -> tuple[int, str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = audit_cli(["verify", "--cases-table", store.cases.name, "--overrides-table", store.overrides.name,
+                          "--bucket", archive.bucket], session=SESSION)
+    return code, out.getvalue()
+
+
+def test_a_sealed_day_verifies_clean_and_the_tool_says_so(world, tables, archive):
+    case_id = reviewed_case(world)
+    sealed = seal_later(world, tables, archive)
+    assert sealed["cases"] == 1 and sealed["sealedItems"] == len(events_of(world, case_id)) + 1  # + the override
+
+    code, out = run_cli(archive, world.store)
+    assert code == 0, out
+    assert "signature ok, 1 case(s)" in out and "every sealed item holds" in out
+
+
+def test_an_edited_timeline_summary_is_named(world, tables, archive):
+    case_id = reviewed_case(world)
+    seal_later(world, tables, archive)
+    decided = next(e for e in events_of(world, case_id) if e["type"] == "review_modify")
+    world.store.cases.update_item(Key={"pk": decided["pk"], "sk": decided["sk"]},
+                                  UpdateExpression="SET summary = :s", ExpressionAttributeValues={
+                                      ":s": "Reviewer approved the proposal unchanged"})
+
+    code, out = run_cli(archive, world.store)
+    assert code == 1
+    assert f"FIRST BROKEN LINK: case {case_id}, timeline item {decided['sk']}" in out
+    assert "its content changed after it was sealed" in out
+
+
+def test_a_deleted_override_log_entry_is_named(world, tables, archive):
+    case_id = reviewed_case(world)
+    seal_later(world, tables, archive)
+    override, = world.overrides(case_id)
+    world.store.overrides.delete_item(Key={"journey": override["journey"], "overrideKey": override["overrideKey"]})
+
+    report = verify(tables, archive)
+    assert report["firstBroken"]["caseId"] == case_id
+    assert (report["firstBroken"]["chain"], report["firstBroken"]["key"]) == ("overrides", override["overrideKey"])
+    assert "missing (deleted)" in report["firstBroken"]["why"]
+
+
+def test_an_inserted_and_a_moved_event_are_named(world, tables, archive):
+    case_id = reviewed_case(world)
+    seal_later(world, tables, archive)
+    events = sorted(events_of(world, case_id), key=lambda e: e["sk"])
+    forged = {**{k: v for k, v in events[1].items() if not k.startswith("seal")},
+              "sk": events[1]["sk"] + "0", "summary": "Customer agreed by phone"}
+    world.store.cases.put_item(Item=forged)
+    assert verify(tables, archive)["firstBroken"]["key"] == forged["sk"]
+
+    world.store.cases.delete_item(Key={"pk": forged["pk"], "sk": forged["sk"]})
+    assert verify(tables, archive)["firstBroken"] is None
+    # The first event moved to the end, with its seal: its position gives it away.
+    first = events[0]
+    world.store.cases.delete_item(Key={"pk": first["pk"], "sk": first["sk"]})
+    world.store.cases.put_item(Item={**first, "sk": "EVENT#2026-12-31T00:00:00.000Z#moved"})
+    broken = verify(tables, archive)["firstBroken"]
+    assert (broken["position"], broken["key"]) == (1, events[1]["sk"])
+    assert "before it are missing" in broken["why"]
+
+
+def test_a_changed_digest_fails_its_signature(world, tables, archive):
+    reviewed_case(world)
+    key = seal_later(world, tables, archive)["digest"]
+    document = json.loads(archive.s3.get_object(Bucket=archive.bucket, Key=key)["Body"].read())
+
+    # Object Lock keeps the signed version; whoever may put objects can still add a newer one.
+    forged = {**document, "body": {**document["body"], "cases": {}}}
+    archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
+    assert verify(tables, archive)["firstBroken"] == {
+        "digest": key, "why": "its body differs from the body the signature covers"}
+
+    forged["statement"] = {**forged["statement"], "bodySha256": "0" * 64}
+    archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
+    code, out = run_cli(archive, world.store)
+    assert code == 1 and f"FIRST BROKEN LINK: digest {key}: its signature does not hold" in out
+
+    forged["signature"] = base64.b64encode(b"\x30" * 70).decode()
+    archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
+    assert "signature does not hold" in verify(tables, archive)["firstBroken"]["why"]
+
+
+def test_an_erased_customer_verifies_clean_and_a_decision_edited_afterwards_is_named(world, tables, archive):
+    case_id = reviewed_case(world, "cust-seal-erase")
+    seal_later(world, tables, archive)
+    erase_customer(world.store, LEAD, "cust-seal-erase", "GDPR art. 17 request 2026-201")
+    seal_later(world, tables, archive, minutes=60 * 24)  # the next day's run seals the erasure's own event
+
+    report = verify(tables, archive)
+    assert report["firstBroken"] is None
+    assert report["erased"] >= 3  # the decision's event and override, the customer's answer...
+    assert "Maria Rossi" not in json.dumps([events_of(world, case_id), world.overrides(case_id)], default=str)
+
+    override, = world.overrides(case_id)
+    world.store.overrides.update_item(Key={"journey": override["journey"], "overrideKey": override["overrideKey"]},
+                                      UpdateExpression="SET decision = :d", ExpressionAttributeValues={":d": "approve"})
+    broken = verify(tables, archive)["firstBroken"]
+    assert (broken["caseId"], broken["chain"], broken["key"]) == (case_id, "overrides", override["overrideKey"])
+
+
+def test_events_written_after_the_seal_are_reported_uncovered_until_the_next_run(world, tables, archive):
+    case_id = reviewed_case(world)
+    seal_later(world, tables, archive)
+    world.clock.advance(3600)
+    world.store.append_event(case_id, "note", "A late note")
+
+    assert verify(tables, archive)["unsealed"] == 1
+    world.clock.advance(timedelta(days=1).total_seconds())
+    assert seal(tables, archive, run_at=iso(world.clock.now()))["sealedItems"] == 1
+    report = verify(tables, archive)
+    assert (report["unsealed"], report["firstBroken"], report["digests"]) == (0, None, 2)
+
+
+def test_the_seal_reads_only_the_cases_written_in_its_two_days(world, tables, archive):
+    reviewed_case(world, "cust-old")
+    world.clock.advance(timedelta(days=3).total_seconds())
+    recent = reviewed_case(world, "cust-new")
+    assert tables.cases_touched(iso(world.clock.now())[:10]) == [recent]
+    assert seal_later(world, tables, archive)["cases"] == 1
