@@ -186,8 +186,12 @@ def test_events_written_after_the_seal_are_reported_uncovered_until_the_next_run
 
 
 def test_the_seal_reads_only_the_cases_written_in_its_two_days(world, tables, archive):
-    reviewed_case(world, "cust-old")
+    idle, reopened = reviewed_case(world, "cust-idle"), reviewed_case(world, "cust-reopened")
     world.clock.advance(timedelta(days=3).total_seconds())
+    world.store.update_case(world.store.get_case(reopened), {"status": "AWAITING_REVIEW"})
     recent = reviewed_case(world, "cust-new")
-    assert tables.cases_touched(iso(world.clock.now())[:10]) == [recent]
-    assert seal_later(world, tables, archive)["cases"] == 1
+
+    assert tables.cases_touched(iso(world.clock.now())[:10]) == sorted([reopened, recent])
+    key = seal_later(world, tables, archive)["digest"]
+    digest = json.loads(archive.s3.get_object(Bucket=archive.bucket, Key=key)["Body"].read())
+    assert sorted(digest["body"]["cases"]) == sorted([reopened, recent]) and idle not in digest["body"]["cases"]
