@@ -16,6 +16,7 @@ from loopgate.clock import iso
 from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer
 from loopgate.usecases.customer_steps import answer
 from loopgate.usecases.erasure import erase_customer
+from loopgate.usecases.override_log import list_overrides
 from loopgate.usecases.reviews import decide
 from loopgate.usecases.sealing import seal, verify
 from tests.helpers import load_event
@@ -195,3 +196,15 @@ def test_the_seal_reads_only_the_cases_written_in_its_two_days(world, tables, ar
     key = seal_later(world, tables, archive)["digest"]
     digest = json.loads(archive.s3.get_object(Bucket=archive.bucket, Key=key)["Body"].read())
     assert sorted(digest["body"]["cases"]) == sorted([reopened, recent]) and idle not in digest["body"]["cases"]
+
+
+def test_the_override_log_page_shows_no_seal(world, tables, archive):
+    """The salts keep an erased item's commitment from confirming a guess of its words: they stay in the table."""
+    case_id = reviewed_case(world)
+    seal_later(world, tables, archive)
+    assert "sealSalt" in world.overrides(case_id)[0]
+
+    page = list_overrides(world.store, ("leads",), journey="contract_change", reviewer=None, start="2026-11-01",
+                          end="2026-11-03")
+    (item,) = page["items"]
+    assert item["caseId"] == case_id and not [k for k in item if k.startswith("seal")]
