@@ -59,8 +59,8 @@ def reviewed_case(world, customer_id: str = "cust-seal-1") -> str:
     return state["caseId"]
 
 
-def seal_later(world, tables, archive, minutes: int = 30) -> dict:
-    """The daily run, a while after the case's last write (items younger than 15 minutes wait for the next)."""
+def seal_later(world, tables, archive, minutes: int = 90) -> dict:
+    """The daily run, a while after the case's last write (items younger than an hour wait for the next)."""
     world.clock.advance(minutes * 60)
     return seal(tables, archive, run_at=iso(world.clock.now()))
 

@@ -13,7 +13,7 @@ from loopgate.usecases.erasure import ERASED_EVENT
 
 # Items younger than this are left for the next run: a Lambda retried with its decision's time, or the workflow's
 # own write, may still land a moment before "now" in key order, and a sealed chain takes no item in its middle.
-SETTLE = timedelta(minutes=15)
+SETTLE = timedelta(hours=1)
 
 
 def _salts() -> Iterator[str]:
