@@ -101,6 +101,11 @@ def test_an_edited_timeline_summary_is_named(world, tables, archive):
     assert f"FIRST BROKEN LINK: case {case_id}, timeline item {decided['sk']}" in out
     assert "its content changed after it was sealed" in out
 
+    # The next day's seal finds it too, and says so (the function alarms on it).
+    world.store.append_event(case_id, "note", "A later note")
+    found, = seal_later(world, tables, archive, minutes=60 * 24)["broken"]
+    assert (found["caseId"], found["key"]) == (case_id, decided["sk"])
+
 
 def test_a_deleted_override_log_entry_is_named(world, tables, archive):
     case_id = reviewed_case(world)
@@ -159,7 +164,8 @@ def test_an_erased_customer_verifies_clean_and_a_decision_edited_afterwards_is_n
     case_id = reviewed_case(world, "cust-seal-erase")
     seal_later(world, tables, archive)
     erase_customer(world.store, LEAD, "cust-seal-erase", "GDPR art. 17 request 2026-201")
-    seal_later(world, tables, archive, minutes=60 * 24)  # the next day's run seals the erasure's own event
+    # The next day's run seals the erasure's own event, and takes the erased items for what they are.
+    assert seal_later(world, tables, archive, minutes=60 * 24)["broken"] == []
 
     report = verify(tables, archive)
     assert report["firstBroken"] is None

@@ -103,7 +103,6 @@ class SealPlan:
 
     writes: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (item, seal attributes)
     head: Head = field(default_factory=Head)
-    unsealed_before: list[str] = field(default_factory=list)  # unsealed items between sealed ones: not sealed
     waiting: int = 0  # items newer than the cutoff, for the next run
 
 
@@ -116,7 +115,6 @@ def plan_seal(chain: str, items: list[dict[str, Any]], cutoff: str, salts, seale
     """
     plan = SealPlan()
     last_sealed = max((i for i, item in enumerate(items) if sealed(item)), default=-1)
-    plan.unsealed_before = [item_key(chain, item) for item in items[:last_sealed + 1] if not sealed(item)]
     prev, count, last = GENESIS, 0, None
     if last_sealed >= 0:
         tail = items[last_sealed]

@@ -27,16 +27,25 @@ def _erasure_recorded(items: dict[str, list[dict[str, Any]]]) -> bool:
 
 def seal(tables, archive, *, run_at: str | None = None) -> dict[str, Any]:
     """Seals the chains of every case written on the run's day or the day before, up to SETTLE ago, and puts
-    the signed digest of their heads in the archive. Runs daily; running it again the same day is harmless."""
+    the signed digest of their heads in the archive. Runs daily; running it again the same day is harmless.
+
+    On the way it checks what was sealed before against the links stored on the items (edits, deletions and
+    insertions in the middle of a chain; the digests, which `verify` reads, catch the rest) and returns the breaks.
+    """
     moment = parse_iso(run_at) if run_at else now()
     cutoff, day = iso(moment - SETTLE), iso(moment)[:10]
     case_ids = sorted(set(tables.cases_touched(iso(moment - timedelta(days=1))[:10])) | set(tables.cases_touched(day)))
     heads: dict[str, dict[str, Any]] = {}
-    sealed = broken = conflicts = 0
+    breaks: list[dict[str, Any]] = []
+    sealed = conflicts = 0
     for case_id in case_ids:
         items = tables.chains(case_id)
+        erased = _erasure_recorded(items)
         heads[case_id] = {}
         for name in chain.CHAINS:
+            found = chain.verify_chain(name, items[name], [], erased).broken
+            if found:
+                breaks.append({"caseId": case_id, **found.as_dict()})
             plan = chain.plan_seal(name, items[name], cutoff, _salts(), iso(moment))
             written = [item for item, attributes in plan.writes if tables.seal(name, item, attributes)]
             if len(written) < len(plan.writes):
@@ -45,7 +54,6 @@ def seal(tables, archive, *, run_at: str | None = None) -> dict[str, Any]:
                 conflicts += 1
                 continue
             sealed += len(plan.writes)
-            broken += len(plan.unsealed_before)
             if plan.head.count:
                 heads[case_id][name] = plan.head.as_dict()
         if not heads[case_id]:
@@ -55,8 +63,7 @@ def seal(tables, archive, *, run_at: str | None = None) -> dict[str, Any]:
                  "bodySha256": chain.sha256(chain.canonical(body))}
     document = {"statement": statement, **archive.sign(chain.canonical(statement)), "body": body}
     key = archive.put(f"{day}/{iso(moment)}", document)
-    return {"digest": key, "cases": len(heads), "sealedItems": sealed, "outOfOrder": broken,
-            "conflicts": conflicts}
+    return {"digest": key, "cases": len(heads), "sealedItems": sealed, "conflicts": conflicts, "broken": breaks}
 
 
 def verify(tables, archive, *, since: str | None = None,
