@@ -139,25 +139,32 @@ def test_an_inserted_and_a_moved_event_are_named(world, tables, archive):
     assert "before it are missing" in broken["why"]
 
 
-def test_a_changed_digest_fails_its_signature(world, tables, archive):
-    reviewed_case(world)
+def test_a_changed_digest_fails_its_signature_and_the_locked_version_still_counts(world, tables, archive):
+    case_id = reviewed_case(world)
     key = seal_later(world, tables, archive)["digest"]
     document = json.loads(archive.s3.get_object(Bucket=archive.bucket, Key=key)["Body"].read())
 
     # Object Lock keeps the signed version; whoever may put objects can still add a newer one.
     forged = {**document, "body": {**document["body"], "cases": {}}}
     archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
-    assert verify(tables, archive)["firstBroken"] == {
-        "digest": key, "why": "its body differs from the body the signature covers"}
+    (broken,) = verify(tables, archive)["broken"]
+    assert (broken["digest"], broken["why"]) == (key, "its body differs from the body the signature covers")
 
     forged["statement"] = {**forged["statement"], "bodySha256": "0" * 64}
     archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
     code, out = run_cli(archive, world.store)
-    assert code == 1 and f"FIRST BROKEN LINK: digest {key}: its signature does not hold" in out
+    assert code == 1 and f"FIRST BROKEN LINK: digest {key}: its body differs" in out  # the older forgery
+    assert "BROKEN, signature does not hold" in out
 
     forged["signature"] = base64.b64encode(b"\x30" * 70).decode()
     archive.s3.put_object(Bucket=archive.bucket, Key=key, Body=json.dumps(forged).encode())
-    assert "signature does not hold" in verify(tables, archive)["firstBroken"]["why"]
+    assert sorted(b["why"][:20] for b in verify(tables, archive)["broken"]) == [
+        "its body differs fro", "its signature does n", "its signature does n"]
+
+    # The forged versions hide nothing: the signed one still holds the table to what it sealed.
+    override, = world.overrides(case_id)
+    world.store.overrides.delete_item(Key={"journey": override["journey"], "overrideKey": override["overrideKey"]})
+    assert [b["key"] for b in verify(tables, archive)["broken"] if "caseId" in b] == [override["overrideKey"]]
 
 
 def test_an_erased_customer_verifies_clean_and_a_decision_edited_afterwards_is_named(world, tables, archive):

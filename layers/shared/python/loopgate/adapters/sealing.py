@@ -89,22 +89,24 @@ class DigestArchive:
                            ContentType="application/json")
         return key
 
-    def names(self, since: str | None = None) -> list[str]:
-        """Every digest's object key, oldest first (keys begin with the day)."""
-        keys, kwargs = [], {"Bucket": self.bucket, "Prefix": DIGEST_PREFIX}
-        if since:
-            kwargs["StartAfter"] = f"{DIGEST_PREFIX}{since}"
+    def versions(self, since: str | None = None) -> list[tuple[str, str | None]]:
+        """Every stored version of every digest, as (key, version id), oldest key first. Versions, not just the
+        newest: whoever may put objects can add a newer version, but Object Lock keeps the signed one readable."""
+        found, kwargs = [], {"Bucket": self.bucket, "Prefix": DIGEST_PREFIX}
         while True:
-            page = self.s3.list_objects_v2(**kwargs)
-            keys += [o["Key"] for o in page.get("Contents", [])]
+            page = self.s3.list_object_versions(**kwargs)
+            found += [(v["Key"], v.get("VersionId")) for v in page.get("Versions", [])
+                      if not since or v["Key"] >= f"{DIGEST_PREFIX}{since}"]
             if not page.get("IsTruncated"):
-                return sorted(keys)
-            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+                # S3 lists a key's versions newest first (their times may tie): reversed, then a stable sort by key
+                # gives keys in order and each key's versions oldest first.
+                return sorted(reversed(found), key=lambda v: v[0])
+            kwargs.update(KeyMarker=page["NextKeyMarker"], VersionIdMarker=page["NextVersionIdMarker"])
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str, version: str | None = None) -> dict[str, Any] | None:
         """A digest document; None when the object is not valid JSON (reported as a broken digest)."""
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        body = self.s3.get_object(Bucket=self.bucket, Key=key, **({"VersionId": version} if version else {}))
         try:
-            return from_item(json.loads(body))
+            return from_item(json.loads(body["Body"].read()))
         except ValueError:
             return None

@@ -1,8 +1,8 @@
 """`python -m loopgate.audit verify|seal`: checks the evidence chains against the signed digests, or seals now.
 
-Reads the tables and the bucket with the caller's AWS credentials (kms:Verify on the signing key, s3:GetObject and
-s3:ListBucket on the bucket, dynamodb:Query on the tables); names the first broken link of each chain and exits 1
-when there is one.
+Reads the tables and the bucket with the caller's AWS credentials (kms:Verify on the signing key,
+s3:GetObjectVersion and s3:ListBucketVersions on the bucket, dynamodb:Query on the tables); names the first broken
+link of each chain and exits 1 when there is one.
 """
 from __future__ import annotations
 

@@ -68,26 +68,28 @@ def seal(tables, archive, *, run_at: str | None = None) -> dict[str, Any]:
 
 def verify(tables, archive, *, since: str | None = None,
            progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
-    """Checks every digest's signature and every case a digest names against the table: the first broken link
-    of each chain, by case. `since` (a day) skips older digests (items past their retention are gone)."""
+    """Checks every stored version of every digest (its signature) and every case a valid one names against the
+    table: the first broken link of each chain, by case. `since` (a day) skips older digests (items past their
+    retention are gone)."""
     checkpoints: dict[str, dict[str, list[tuple[str, chain.Head]]]] = {}
     broken: list[dict[str, Any]] = []
-    names = archive.names(since)
-    for key in names:
-        document = archive.get(key)
+    versions = archive.versions(since)
+    for key, version in versions:
+        document = archive.get(key, version)
         body, statement = (document or {}).get("body"), (document or {}).get("statement")
+        where = {"digest": key, "version": version}
         if not isinstance(body, dict) or not isinstance(statement, dict):
-            broken.append({"digest": key, "why": "the digest is not a digest document"})
-            progress(f"digest {key}: BROKEN, not a digest document")
+            broken.append({**where, "why": "the digest is not a digest document"})
+            progress(f"digest {key} ({version}): BROKEN, not a digest document")
             continue
         if not archive.signature_holds(chain.canonical(statement), document):
-            broken.append({"digest": key, "why": "its signature does not hold: the statement was changed or "
-                                                 "signed by another key"})
-            progress(f"digest {key}: BROKEN, signature does not hold")
+            broken.append({**where, "why": "its signature does not hold: the statement was changed or signed by "
+                                           "another key"})
+            progress(f"digest {key} ({version}): BROKEN, signature does not hold")
             continue
         if statement.get("bodySha256") != chain.sha256(chain.canonical(body)):
-            broken.append({"digest": key, "why": "its body differs from the body the signature covers"})
-            progress(f"digest {key}: BROKEN, body changed after signing")
+            broken.append({**where, "why": "its body differs from the body the signature covers"})
+            progress(f"digest {key} ({version}): BROKEN, body changed after signing")
             continue
         progress(f"digest {key}: signature ok, {len(body['cases'])} case(s)")
         for case_id, heads in body["cases"].items():
@@ -107,9 +109,9 @@ def verify(tables, archive, *, since: str | None = None,
                 broken.append({"caseId": case_id, **result.broken.as_dict()})
                 progress(f"case {case_id}: {name} BROKEN at position {result.broken.position} "
                          f"({result.broken.key}): {result.broken.why}")
-    progress(f"{len(names)} digest(s), {len(checkpoints)} case(s), {checked} sealed item(s) hold"
+    progress(f"{len(versions)} digest(s), {len(checkpoints)} case(s), {checked} sealed item(s) hold"
              f"{f', {redacted} erased on request' if redacted else ''}"
              f"{f', {unsealed} written after the last seal (not covered yet)' if unsealed else ''}; "
              f"{len(broken)} broken")
-    return {"digests": len(names), "cases": len(checkpoints), "items": checked, "erased": redacted,
+    return {"digests": len(versions), "cases": len(checkpoints), "items": checked, "erased": redacted,
             "unsealed": unsealed, "broken": broken, "firstBroken": broken[0] if broken else None}
