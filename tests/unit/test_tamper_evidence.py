@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Key
 from loopgate.adapters.sealing import DigestArchive, SealingTables
 from loopgate.audit.__main__ import main as audit_cli
 from loopgate.clock import iso
+from loopgate.errors import Conflict
 from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer
 from loopgate.usecases.customer_steps import answer
 from loopgate.usecases.erasure import erase_customer
@@ -184,6 +185,34 @@ def test_an_erased_customer_verifies_clean_and_a_decision_edited_afterwards_is_n
                                       UpdateExpression="SET decision = :d", ExpressionAttributeValues={":d": "approve"})
     broken = verify(tables, archive)["firstBroken"]
     assert (broken["caseId"], broken["chain"], broken["key"]) == (case_id, "overrides", override["overrideKey"])
+
+
+class SealsMidway:
+    """The store, with the daily seal running between erasure's read of a case's events and its write-back."""
+
+    def __init__(self, store, run_seal):
+        self._store, self._run_seal = store, run_seal
+
+    def replace_items(self, items):
+        self._run_seal()
+        self._store.replace_items(items)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_an_erasure_that_races_the_seal_stops_and_its_retry_verifies(world, tables, archive):
+    case_id = reviewed_case(world, "cust-race")
+    world.clock.advance(2 * 3600)
+    with pytest.raises(Conflict, match="send the erasure again"):
+        erase_customer(SealsMidway(world.store, lambda: seal(tables, archive, run_at=iso(world.clock.now()))),
+                       LEAD, "cust-race", "ticket 77")
+
+    erase_customer(world.store, LEAD, "cust-race", "ticket 77")
+    seal_later(world, tables, archive)
+    report = verify(tables, archive)
+    assert (report["firstBroken"], report["erased"] > 0) == (None, True)
+    assert "Maria Rossi" not in json.dumps(events_of(world, case_id), default=str)
 
 
 def test_events_written_after_the_seal_are_reported_uncovered_until_the_next_run(world, tables, archive):

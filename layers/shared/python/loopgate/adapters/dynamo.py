@@ -667,12 +667,32 @@ class CaseStore:
                                ConsistentRead=True)
 
     def replace_items(self, items: list[dict[str, Any]]) -> None:
-        """Writes back a case's items (timeline, steps, feedback, closed tasks); the case item: update_case."""
+        """Writes back a case's items (timeline, steps, feedback, closed tasks); the case item: update_case.
+
+        Timeline events only if the evidence seal has not sealed them since they were read (ConcurrentUpdate):
+        the copy read would drop the seal, and the erased event would look inserted. Read again and retry.
+        """
+        if any(item["sk"] == CASE_SK for item in items):
+            raise ValueError("the case item is written through update_case")
         with self.cases.batch_writer() as batch:
             for item in items:
-                if item["sk"] == CASE_SK:
-                    raise ValueError("the case item is written through update_case")
-                batch.put_item(Item=to_item(item))
+                if not item["sk"].startswith("EVENT#"):
+                    batch.put_item(Item=to_item(item))
+        for item in items:
+            if item["sk"].startswith("EVENT#"):
+                self._put_unless_sealed_since(self.cases, item)
+
+    @staticmethod
+    def _put_unless_sealed_since(table, item: dict[str, Any], condition: str | None = None) -> None:
+        seal = ("sealHash = :sealHash", {":sealHash": item["sealHash"]}) if "sealHash" in item else (
+            "attribute_not_exists(sealHash)", {})
+        try:
+            table.put_item(Item=to_item(item), ConditionExpression=" AND ".join(filter(None, [condition, seal[0]])),
+                           **({"ExpressionAttributeValues": seal[1]} if seal[1] else {}))
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConcurrentUpdate("an item was sealed (or changed) since it was read") from exc
+            raise
 
     def delete_links(self, link_hashes: list[str]) -> None:
         with self.cases.batch_writer() as batch:
@@ -681,7 +701,7 @@ class CaseStore:
 
     def replace_override(self, record: dict[str, Any]) -> None:
         """Rewrites an existing override log item in place (erasure only: the log is otherwise append-only)."""
-        self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_exists(overrideKey)")
+        self._put_unless_sealed_since(self.overrides, record, "attribute_exists(overrideKey)")
 
     def note_erasure(self, pseudonym: str, first: dict[str, Any], case_ids: list[str] | None = None,
                      finished_at: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from loopgate import roles
 from loopgate.clock import now_iso
-from loopgate.errors import Forbidden, NotFound
+from loopgate.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
 from loopgate.models import Reviewer
 from loopgate.policy import erasure as policy
 from loopgate.policy import sealing
@@ -62,7 +62,11 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
              "reason": reason, "by": caller.sub, "at": at}
     store.note_erasure(pseudonym, first)
     for case, items in closed:
-        _erase_case(store, case, items, pseudonym, at, reason, caller)
+        try:
+            _erase_case(store, case, items, pseudonym, at, reason, caller)
+        except ConcurrentUpdate as exc:  # the daily evidence seal wrote on the case meanwhile (docs/audit.md)
+            raise Conflict(f"case {case['caseId']} changed while it was erased; send the erasure again: it "
+                           "finishes under the same pseudonym") from exc
         store.note_erasure(pseudonym, first, [case["caseId"]])
     record = store.note_erasure(pseudonym, first, finished_at=now_iso())
     return {**answer, "pseudonym": pseudonym, "erased": record["caseIds"]}
