@@ -9,7 +9,7 @@ SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test validate lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate browser clean
+.PHONY: dev test validate lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate verify-audit browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -79,6 +79,11 @@ fuzz: $(STAMP)
 ## (MODULES="policy/authority.py adapters/dynamo.py::CaseStore.answer_step" limits it). Not part of `make test`.
 mutate: $(STAMP)
 	$(PY) -m local.mutate $(MODULES)
+
+## verify-audit: check the deployed tables against the signed evidence digests, naming the first broken link
+## (CASES_TABLE, OVERRIDES_TABLE, EVIDENCE_BUCKET from the stack's resources and outputs; AUDIT_ARGS="--since 2026-11-01")
+verify-audit: $(STAMP)
+	PYTHONPATH=layers/shared/python $(PY) -m loopgate.audit verify $(AUDIT_ARGS)
 
 # Playwright drives Debian's chromium; its own browser download does not work on these machines.
 browser:

@@ -410,7 +410,7 @@ def learning_jobs(engine: LocalEngine, stop: threading.Event, every: float) -> N
 def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, time_scale: float = 0.00005,
               settle_seconds: float = 120, jobs_every: float = 2.0, quiet: bool = False) -> Report:
     rng = random.Random(seed)
-    engine = LocalEngine(time_scale=time_scale, skip_schedules=("LearningJobsFunction",))
+    engine = LocalEngine(time_scale=time_scale, skip_schedules=("LearningJobsFunction", "AuditDigestFunction"))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     engine.start()

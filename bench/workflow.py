@@ -331,9 +331,11 @@ def main() -> None:
     parser.add_argument("--meter", nargs="*", default=METERED, help="samples in events/ to meter, one case each")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    # The scheduled jobs (deadlines every minute, learning hourly) would add their requests to whichever case is
-    # being metered; they are not part of a case's cost (docs/capacity.md counts them apart).
-    engine = LocalEngine(time_scale=1.0, skip_schedules=("ReviewDeadlinesFunction", "LearningJobsFunction"))
+    # The scheduled jobs (deadlines every minute, learning hourly, the evidence seal daily) would add their
+    # requests to whichever case is being metered; they are not part of a case's cost (docs/capacity.md counts
+    # them apart).
+    engine = LocalEngine(time_scale=1.0, skip_schedules=("ReviewDeadlinesFunction", "LearningJobsFunction",
+                                                       "AuditDigestFunction"))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     started = time.time()

@@ -172,6 +172,16 @@ class LocalEngine:
             name = f"{t.stack_name}-{logical_id}"
             arn = sns.create_topic(Name=name)["TopicArn"]
             t.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
+        s3, kms = self.client("s3"), self.client("kms")
+        for logical_id, resource in t.of_type("AWS::S3::Bucket").items():
+            name = f"{t.stack_name}-{logical_id}".lower()
+            s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=bool(resource["Properties"].get(
+                "ObjectLockEnabled")))
+            t.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+        for logical_id, resource in t.of_type("AWS::KMS::Key").items():
+            props = resource["Properties"]
+            key = kms.create_key(KeySpec=props["KeySpec"], KeyUsage=props["KeyUsage"])["KeyMetadata"]
+            t.physical[logical_id] = {"Ref": key["KeyId"], "Arn": key["Arn"], "KeyId": key["KeyId"]}
         for logical_id, resource in t.of_type("AWS::Events::EventBus").items():
             name = t.resolve(resource["Properties"])["Name"]
             arn = events.create_event_bus(Name=name)["EventBusArn"]

@@ -30,6 +30,10 @@ NEEDS = {
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
     # The sign-in trigger (adapters/staff_accounts.py); any pool of the account, as the pool names the function.
     "TokenClaimsFunction": [("cognito-idp:AdminGetUser", ":userpool/*")],
+    # The daily evidence seal: reads the chains, writes each item's seal, puts the signed digest.
+    "AuditDigestFunction": [("dynamodb:Query", CASES), ("dynamodb:UpdateItem", CASES), ("dynamodb:Query", OVERRIDES),
+                            ("dynamodb:UpdateItem", OVERRIDES), ("s3:PutObject", "EvidenceBucket"),
+                            ("kms:Sign", "DigestSigningKey")],
     "CaseStateMachine": [("lambda:InvokeFunction", f) for f in ("ScoreFunction", "RequestReviewFunction",
                                                                  "RecordOutcomeFunction", "RequestCustomerFunction")]
     + [("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES), ("events:PutEvents", "LoopgateEventBus"),

@@ -17,6 +17,7 @@ from loopgate.adapters.dynamo import DEFAULT_RETENTION_DAYS, CaseStore
 from loopgate.adapters.events import EventBus
 from loopgate.adapters.judges import BUDGET_SECONDS, CombinedJudge, ComprehendJudge, GuardrailJudge
 from loopgate.adapters.messaging import CustomerMessenger
+from loopgate.adapters.sealing import DigestArchive, SealingTables
 from loopgate.adapters.workflow import Workflow
 
 
@@ -47,6 +48,13 @@ class AlertSettings(BaseModel):
 
 class SupervisorSettings(BaseModel):
     supervisor_topic_arn: str
+
+
+class EvidenceSettings(BaseModel):
+    """Where the signed daily digests of the evidence chains go, and the KMS key that signs them."""
+
+    evidence_bucket: str
+    digest_key_id: str
 
 
 class JudgeSettings(BaseModel):
@@ -140,3 +148,13 @@ def event_bus() -> EventBus:
 @lru_cache(maxsize=1)
 def cognito_idp():
     return boto3.client("cognito-idp")
+
+
+def sealing_tables() -> SealingTables:
+    return SealingTables(case_store())
+
+
+@lru_cache(maxsize=1)
+def digest_archive() -> DigestArchive:
+    config = load_settings(EvidenceSettings)
+    return DigestArchive(boto3.client("s3"), boto3.client("kms"), config.evidence_bucket, config.digest_key_id)

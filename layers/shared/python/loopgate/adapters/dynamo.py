@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -90,6 +91,15 @@ def _suffix() -> str:
 
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
+
+
+SEAL_DAY_SHARDS = 16
+
+
+def seal_day(case_id: str, day: str) -> str:
+    """The SealDay index's key for a case touched on `day`: spread over shards, so that a busy day writes to
+    sixteen index partitions, not one; the daily seal reads all sixteen."""
+    return f"{day}#{int(hashlib.sha256(case_id.encode()).hexdigest()[:4], 16) % SEAL_DAY_SHARDS:02d}"
 
 
 def task_key(task_id: str) -> dict[str, str]:
@@ -198,6 +208,7 @@ class CaseStore:
             "version": 1,
             "customerKey": f"CUSTOMER#{case['customer']['id']}",
             "expiresAt": self._expiry(),
+            "sealDay": seal_day(case["caseId"], now_iso()[:10]),
             **case,
         }
         self.cases.put_item(Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
@@ -266,12 +277,16 @@ class CaseStore:
         names = {f"#f{i}": k for i, k in enumerate(changes)}
         values = {f":v{i}": to_item(v) for i, v in enumerate(changes.values())}
         sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
-        values.update({":expected": case["version"], ":next": case["version"] + 1, ":now": now_iso()})
+        at = now_iso()
+        values.update({":expected": case["version"], ":next": case["version"] + 1, ":now": at,
+                       ":sealDay": seal_day(case["caseId"], at[:10])})
         kwargs = {"ExpressionAttributeNames": names} if names else {}
         try:
+            # sealDay lists the case for the day's seal; the index is written only when the day changes.
             self.cases.update_item(
                 Key={"pk": case_pk(case["caseId"]), "sk": CASE_SK},
-                UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now"]),
+                UpdateExpression="SET " + ", ".join(sets + ["version = :next", "updatedAt = :now",
+                                                            "sealDay = :sealDay"]),
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues=values,
                 **kwargs,
@@ -633,8 +648,9 @@ class CaseStore:
         names = {f"#c{i}": k for i, k in enumerate(counts)}
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
-            UpdateExpression="SET effort = if_not_exists(effort, :empty)",
-            ExpressionAttributeValues={":empty": {}},
+            # A customer's reminder or answer may be the case's only write of a day: it lists the case for the seal.
+            UpdateExpression="SET effort = if_not_exists(effort, :empty), sealDay = :sealDay",
+            ExpressionAttributeValues={":empty": {}, ":sealDay": seal_day(case_id, now_iso()[:10])},
         )
         self.cases.update_item(
             Key={"pk": case_pk(case_id), "sk": CASE_SK},
@@ -660,12 +676,32 @@ class CaseStore:
                                ConsistentRead=True)
 
     def replace_items(self, items: list[dict[str, Any]]) -> None:
-        """Writes back a case's items (timeline, steps, feedback, closed tasks); the case item: update_case."""
+        """Writes back a case's items (timeline, steps, feedback, closed tasks); the case item: update_case.
+
+        Timeline events only if the evidence seal has not sealed them since they were read (ConcurrentUpdate):
+        the copy read would drop the seal, and the erased event would look inserted. Read again and retry.
+        """
+        if any(item["sk"] == CASE_SK for item in items):
+            raise ValueError("the case item is written through update_case")
         with self.cases.batch_writer() as batch:
             for item in items:
-                if item["sk"] == CASE_SK:
-                    raise ValueError("the case item is written through update_case")
-                batch.put_item(Item=to_item(item))
+                if not item["sk"].startswith("EVENT#"):
+                    batch.put_item(Item=to_item(item))
+        for item in items:
+            if item["sk"].startswith("EVENT#"):
+                self._put_unless_sealed_since(self.cases, item)
+
+    @staticmethod
+    def _put_unless_sealed_since(table, item: dict[str, Any], condition: str | None = None) -> None:
+        seal = ("sealHash = :sealHash", {":sealHash": item["sealHash"]}) if "sealHash" in item else (
+            "attribute_not_exists(sealHash)", {})
+        try:
+            table.put_item(Item=to_item(item), ConditionExpression=" AND ".join(filter(None, [condition, seal[0]])),
+                           **({"ExpressionAttributeValues": seal[1]} if seal[1] else {}))
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConcurrentUpdate("an item was sealed (or changed) since it was read") from exc
+            raise
 
     def delete_links(self, link_hashes: list[str]) -> None:
         with self.cases.batch_writer() as batch:
@@ -674,7 +710,7 @@ class CaseStore:
 
     def replace_override(self, record: dict[str, Any]) -> None:
         """Rewrites an existing override log item in place (erasure only: the log is otherwise append-only)."""
-        self.overrides.put_item(Item=to_item(record), ConditionExpression="attribute_exists(overrideKey)")
+        self._put_unless_sealed_since(self.overrides, record, "attribute_exists(overrideKey)")
 
     def note_erasure(self, pseudonym: str, first: dict[str, Any], case_ids: list[str] | None = None,
                      finished_at: str | None = None) -> dict[str, Any]:

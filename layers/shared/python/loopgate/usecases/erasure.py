@@ -8,9 +8,10 @@ from typing import Any
 
 from loopgate import roles
 from loopgate.clock import now_iso
-from loopgate.errors import Forbidden, NotFound
+from loopgate.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
 from loopgate.models import Reviewer
 from loopgate.policy import erasure as policy
+from loopgate.policy import sealing
 from loopgate.policy.journeys import get_journey
 from loopgate.ports import CaseStore
 
@@ -61,7 +62,11 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
              "reason": reason, "by": caller.sub, "at": at}
     store.note_erasure(pseudonym, first)
     for case, items in closed:
-        _erase_case(store, case, items, pseudonym, at, reason, caller)
+        try:
+            _erase_case(store, case, items, pseudonym, at, reason, caller)
+        except ConcurrentUpdate as exc:  # the daily evidence seal wrote on the case meanwhile (docs/audit.md)
+            raise Conflict(f"case {case['caseId']} changed while it was erased; send the erasure again: it "
+                           "finishes under the same pseudonym") from exc
         store.note_erasure(pseudonym, first, [case["caseId"]])
     record = store.note_erasure(pseudonym, first, finished_at=now_iso())
     return {**answer, "pseudonym": pseudonym, "erased": record["caseIds"]}
@@ -75,15 +80,15 @@ def _erase_case(store: CaseStore, case: dict[str, Any], items: list[dict[str, An
     journey = get_journey(case["journey"])
     for record in store.overrides_for_case(case["caseId"]):
         clean = policy.scrub_override(record, journey)
-        if clean != record:
-            store.replace_override(clean)
+        if clean != record:  # a sealed item keeps its seal's commitment to the words erased (policy.sealing)
+            store.replace_override(sealing.redact(sealing.OVERRIDES, record, clean))
     rewritten, links, task_ids = [], [], {case.get("openTaskId")}
     personal = policy.strings_in([case.get("customer"), case.get("payload"), case.get("proposal"), case.get("ai")])
     for item in items:
         kind = item["sk"].split("#", 1)[0]
         clean = item
         if kind == "EVENT" and item.get("type") != ERASED_EVENT:
-            clean = policy.scrub_event(item, journey, personal)
+            clean = sealing.redact(sealing.TIMELINE, item, policy.scrub_event(item, journey, personal))
             task_ids.add((item.get("detail") or {}).get("taskId"))
         elif kind == "STEP":
             links += item.get("linkHashes", [])

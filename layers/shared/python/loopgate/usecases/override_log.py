@@ -7,6 +7,7 @@ from typing import Any
 from loopgate import roles
 from loopgate.clock import iso, now, now_iso, parse_iso
 from loopgate.errors import Forbidden, InvalidInput
+from loopgate.policy.sealing import SEAL_ATTRIBUTES
 from loopgate.usecases.paging import decode_cursor, encode_cursor, is_key
 
 LOG_READERS = roles.LEADS
@@ -39,4 +40,6 @@ def list_overrides(store, groups: tuple[str, ...], *, journey: str | None, revie
     position = decode_cursor(cursor, lambda found: is_key(found, key)) or None
     items, after = store.query_overrides(journey=journey, reviewer=reviewer, start=first, end=last, limit=limit,
                                          after=position)
-    return {"items": items, "nextCursor": encode_cursor(after)}
+    # The evidence seal's attributes are for `python -m loopgate.audit`; the salt in particular stays in the table.
+    return {"items": [{k: v for k, v in item.items() if k not in SEAL_ATTRIBUTES} for item in items],
+            "nextCursor": encode_cursor(after)}
