@@ -1,14 +1,17 @@
 """A bot hand-over through the real workflow: it lands in the queue its reason picks with its transcript, the
 customer is told by when a person will call, and the person's resolution closes the case with nothing executed."""
+import re
+import subprocess
 import time
 import uuid
 
 import pytest
 
 from loopgate.usecases.contact import when_text
-from tests.helpers import body
+from tests.helpers import ROOT, body
 
 from .conftest import TIME_SCALE
+from .stack import API_KEY
 
 
 @pytest.fixture
@@ -97,3 +100,18 @@ def test_other_journeys_still_need_the_ai(stack):
     del sent["ai"]
     refused = stack.post_case(sent)
     assert refused.status_code == 422 and refused.json()["field"] == "ai"
+
+
+def test_the_readmes_handover_walkthrough_runs_as_written(stack):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A bot hand-over, end to end"):]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    assert "URL=http://127.0.0.1:3000\n" in block and f"KEY={API_KEY}\n" in block
+    script = block.replace("URL=http://127.0.0.1:3000\n", f"URL={stack.url}\n", 1) + '\necho "CASE=$CASE"\n'
+    done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    case_id = re.search(r"^CASE=(case-\w+)$", done.stdout, re.M).group(1)
+    assert "('reviewers', 2, ['contacted', 'resolved', 'not_reached', 'escalate']" in done.stdout
+    assert "will contact you by phone by" in done.stdout  # the SMS the customer got, as the outbox shows it
+    assert "('resolved', 'Case closed after a person contacted the customer; resolution: resolved')" in done.stdout
+    assert stack.case(case_id)["status"] == "COMPLETED" and stack.downstream(case_id) == []
