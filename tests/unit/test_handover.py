@@ -276,3 +276,31 @@ def test_a_contact_in_the_care_queue_is_for_the_care_team(world):
     assert review_view(world.store, care, review.task_id)["priority"] == 1
     assert decide(world.store, world.workflow, care, review.task_id,
                   ReviewDecision(action="contacted"))["status"] == "DECIDED"
+
+
+def test_erasure_keeps_who_spoke_in_a_transcript_and_erases_what_they_said():
+    from loopgate.policy.erasure import ERASED, scrub_fields
+
+    payload = load_event("handover_billing.json")["payload"]
+    scrubbed = scrub_fields(payload, get_journey("handover").payload)
+    assert [t["from"] for t in scrubbed["transcript"]] == [t["from"] for t in payload["transcript"]]
+    assert {t["text"] for t in scrubbed["transcript"]} == {ERASED}
+    assert (scrubbed["gaveUpBecause"], scrubbed["intentConfidence"]) == ("customer_asked", 0.82)
+    assert scrubbed["tried"] == [ERASED, ERASED] and scrubbed["preferredContact"]["window"] == ERASED
+
+
+def test_the_resolve_path_closes_the_case_and_never_reaches_the_execution():
+    from tests.helpers import ROOT
+
+    states = json.loads((ROOT / "statemachines" / "case.asl.json").read_text())["States"]
+    (start,) = [c["Next"] for c in states["Dispatch"]["Choices"] if c.get("StringEquals") == "resolve"]
+    path, name = [], start
+    while "Next" in states[name]:  # the path as it goes when nothing fails
+        path.append(name)
+        name = states[name]["Next"]
+    assert path == ["RecordResolved", "CloseResolved", "PublishCompleted"] and states[name]["Type"] == "Succeed"
+    close = states["CloseResolved"]
+    # A case closed meanwhile (a second outcome, a replay) is not closed twice: the write's condition fails, and
+    # that failure ends the execution quietly.
+    assert "NOT (#status IN (:completed, :rejected))" in close["Parameters"]["ConditionExpression"]
+    assert [c["Next"] for c in close["Catch"]] == ["AlreadyClosed", "FallbackToHuman"]
