@@ -84,12 +84,16 @@ def test_not_reached_needs_a_comment_then_tells_the_customer_how_to_reach_us(sta
 
 def test_a_contact_nobody_takes_in_time_escalates_to_senior(stack, agent, time_scale):
     time_scale(TIME_SCALE / 5)  # the 4-hour promise runs out in about 3 s
-    case_id = stack.new_case(body("handover_billing.json"))
+    sent = body("handover_billing.json")
+    case_id = stack.new_case(sent)
     stack.task_for(agent, case_id)
     senior = stack.token(f"senior-{uuid.uuid4().hex[:6]}", ["senior"])
     task = stack.task_for(senior, case_id, timeout=60)
     time_scale(TIME_SCALE)
     assert (task["queue"], task["kind"], task["escalated"]) == ("senior", "contact", True)
+    # The promise was missed: the customer hears the new time, with an apology.
+    sorry = sent_to(stack, sent["customer"]["phone"], "Sorry, we have not reached you yet")
+    assert when_text(task["dueAt"], sent["customer"]) in sorry["body"]
     assert stack.decide(senior, task["taskId"], {"action": "contacted", "comment": "called back"}).ok
     case = stack.wait_for(case_id, "COMPLETED")
     assert "review_escalated" in [e["type"] for e in case["timeline"]] and case["resolution"] == "contacted"

@@ -13,7 +13,7 @@ from loopgate.policy.planning import next_plan
 from loopgate.policy.routing import route_case
 from loopgate.policy.signals import CaseFacts, compute_signals
 from loopgate.usecases.intake import case_view, receive_case
-from loopgate.usecases.reviews import decide, review_view
+from loopgate.usecases.reviews import decide, open_review, review_view
 from tests.helpers import load_event
 
 ANA = Reviewer(sub="ana", name="ana@reviewers.local", groups=("reviewers",))
@@ -204,12 +204,31 @@ def test_a_german_customer_reads_the_time_in_german_and_their_zone(world):
     assert told["prefer"] == "email"
 
 
-def test_an_escalated_contact_does_not_tell_the_customer_twice(world):
+def test_a_contact_that_ran_out_of_time_tells_the_customer_the_new_time_once_saying_sorry(world):
     review = open_contact(world)
+    world.clock.advance(4 * 3600)  # the promised time passes; nobody called
     state = world.record(review.state, world.workflow.time_out(review.token))
     assert state["plan"]["queue"] == "senior"
-    world.wait_for_review(state)
+    token = world.workflow.wait(state["plan"]["limits"]["reviewSeconds"])
+    open_review(world.store, state, token, world.events, world.messenger)
+    open_review(world.store, state, token, world.events, world.messenger)  # a retried step
+    first, late = world.messenger.sent
+    assert "we are sorry" in late["message"].text and "Monday, 2 November 2026, 15:00 GMT" in late["message"].text
+    view = case_view(world.store, review.case_id, "channel-key")
+    assert view["contactPromise"]["by"] == view["waitingFor"]["due"] == "2026-11-02T15:00:00.000Z"
+    assert "contact_promise_renewed" in [e["type"] for e in view["timeline"]]
+
+
+def test_a_contact_handed_on_within_the_promise_keeps_it(world):
+    review = open_contact(world)
+    world.clock.advance(3600)
+    decide(world.store, world.workflow, ANA, review.task_id, ReviewDecision(action="escalate", reason="a billing "
+                                                                              "expert should call"))
+    state = world.record(review.state, world.workflow.outcome(review.token))
+    world.wait_for_review(state)  # senior, due at 12:00, within the promised 13:00
     assert len(world.messenger.sent) == 1
+    view = case_view(world.store, review.case_id, "channel-key")
+    assert view["contactPromise"]["by"] == "2026-11-02T13:00:00.000Z" != view["waitingFor"]["due"]
 
 
 def test_the_contact_task_shows_the_conversation_and_offers_no_approval(world):

@@ -48,18 +48,21 @@ def how_contacted(case: dict[str, Any]) -> tuple[str, str]:
 
 def promise_contact(store: CaseStore, messenger: CustomerMessenger, case: dict[str, Any],
                     task: dict[str, Any]) -> dict[str, Any]:
-    """Tells the customer by when a person will contact them: the contact task's due time. Once per case: an
-    escalation keeps the promise made (the case view shows it beside the task now due), and a retried step sends
-    nothing twice once the promise is written."""
-    if case.get("contactPromise"):
-        return case["contactPromise"]
+    """Tells the customer by when a person will contact them: the contact task's due time. Again only when a task
+    (an escalation, after the first ran out of time) is due later than what they were told, saying sorry; a task
+    due within the promise (a reviewer handed it on early) keeps it. A retried step sends nothing twice once the
+    promise names its task."""
+    earlier = case.get("contactPromise")
+    if earlier and (earlier.get("taskId") == task["taskId"] or task["dueAt"] <= earlier["by"]):
+        return earlier
     customer = case["customer"]
     how, by = how_contacted(case)
     window = ((case.get("payload") or {}).get("preferredContact") or {}).get("window")
     message = contact_promise_message(locale=customer.get("locale"), name=customer.get("name"),
                                       when=when_text(task["dueAt"], customer), how=how,
-                                      reference=case["caseId"], window=window)
-    promise = {"by": task["dueAt"], "how": how, "language": language(customer.get("locale")), "at": now_iso()}
+                                      reference=case["caseId"], window=window, late=earlier is not None)
+    promise = {"by": task["dueAt"], "how": how, "language": language(customer.get("locale")), "at": now_iso(),
+               "taskId": task["taskId"], "renewals": (earlier.get("renewals", 0) + 1) if earlier else 0}
     try:
         delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
                                   prefer=by)
@@ -72,8 +75,9 @@ def promise_contact(store: CaseStore, messenger: CustomerMessenger, case: dict[s
     else:
         promise["toldBy"] = delivery.channel
         store.add_effort(case["caseId"], messages=1)
-        store.append_event(case["caseId"], "contact_promised",
-                           f"The customer was told by {delivery.channel} that a person will contact them by "
+        store.append_event(case["caseId"], "contact_promise_renewed" if earlier else "contact_promised",
+                           ("Sorry, later than promised: the" if earlier else "The") +
+                           f" customer was told by {delivery.channel} that a person will contact them by "
                            f"{task['dueAt']}", detail={"due": task["dueAt"], "how": how, "channel": delivery.channel})
     store.update_case(case, {"contactPromise": promise})
     return promise

@@ -115,7 +115,7 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
             events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_REVIEW.value,
                                   task["createdAt"])
         case = updated
-    if task["kind"] == "contact" and messenger is not None and not case.get("contactPromise"):
+    if task["kind"] == "contact" and messenger is not None:
         # After the task exists: what the customer is told is the due time of a task a person can already see.
         promise_contact(store, messenger, case, task)
     return {"taskId": task_id, "created": created}

@@ -65,6 +65,11 @@ _CONTACT = {
                    "{when}. You do not need to repeat anything.",
         "window": "You asked to be contacted: {window}.",
         "promise_sms": "A person from our team will contact you {how} by {when}. Reference {reference}.",
+        "late_subject": "Sorry for the wait: we will contact you by {when}",
+        "late": "we are sorry: we have not managed to contact you yet as we promised. A person from our team will "
+                "contact you {how} by {when}. You do not need to repeat anything.",
+        "late_sms": "Sorry, we have not reached you yet. A person from our team will contact you {how} by {when}. "
+                    "Reference {reference}.",
         "missed_subject": "We tried to reach you",
         "missed": "a person from our team tried to contact you {how} about your request, but could not reach you. "
                   "We have closed it for now. If you still need help, contact us again and quote your reference; "
@@ -80,6 +85,11 @@ _CONTACT = {
                    "{how} bis {when} bei Ihnen. Sie müssen nichts wiederholen.",
         "window": "Ihr Wunsch zur Erreichbarkeit: {window}.",
         "promise_sms": "Eine Person aus unserem Team meldet sich {how} bis {when}. Vorgang {reference}.",
+        "late_subject": "Entschuldigen Sie die Wartezeit: Wir melden uns bis {when}",
+        "late": "es tut uns leid: Wir haben uns noch nicht wie versprochen bei Ihnen gemeldet. Eine Person aus unserem "
+                "Team meldet sich {how} bis {when} bei Ihnen. Sie müssen nichts wiederholen.",
+        "late_sms": "Entschuldigung, wir haben Sie noch nicht erreicht. Eine Person aus unserem Team meldet sich {how} "
+                    "bis {when}. Vorgang {reference}.",
         "missed_subject": "Wir haben Sie nicht erreicht",
         "missed": "eine Person aus unserem Team hat versucht, Sie {how} zu Ihrem Anliegen zu erreichen, leider ohne "
                   "Erfolg. Wir haben den Vorgang vorerst geschlossen. Wenn Sie weiter Hilfe brauchen, melden Sie "
@@ -93,17 +103,19 @@ _CONTACT = {
 
 
 def contact_promise_message(*, locale: str | None, name: str | None, when: str, how: str, reference: str,
-                            window: str | None = None) -> CustomerMessage:
-    """By when a person will contact the customer (`when` already in their locale and zone), and how."""
+                            window: str | None = None, late: bool = False) -> CustomerMessage:
+    """By when a person will contact the customer (`when` already in their locale and zone), and how; `late`: an
+    earlier promise was missed, and this one says sorry."""
     t, greeting = _CONTACT[language(locale)], _greeting(locale, name)
     way = t["how"].get(how, t["how"]["phone"])
-    lines = [greeting, t["promise"].format(how=way, when=when)]
+    kind = "late" if late else "promise"
+    lines = [greeting, t[kind].format(how=way, when=when)]
     if window:
         lines.append(t["window"].format(window=window))
     lines.append(t["reference"].format(reference=reference))
-    return CustomerMessage(subject=t["promise_subject"].format(when=when), text="\n\n".join(lines),
+    return CustomerMessage(subject=t[f"{kind}_subject"].format(when=when), text="\n\n".join(lines),
                            html="".join(f"<p>{escape(line)}</p>" for line in lines),
-                           sms=t["promise_sms"].format(how=way, when=when, reference=reference))
+                           sms=t[f"{kind}_sms"].format(how=way, when=when, reference=reference))
 
 
 def not_reached_message(*, locale: str | None, name: str | None, how: str, reference: str) -> CustomerMessage:
