@@ -193,6 +193,8 @@ def test_the_customer_is_told_by_when_a_person_will_call_in_their_language_and_z
     assert view["waitingFor"]["task"] == "contact" and view["waitingFor"]["due"] == "2026-11-02T13:00:00.000Z"
     assert view["contactPromise"]["by"] == view["waitingFor"]["due"]
     assert "contact_promised" in [e["type"] for e in view["timeline"]]
+    scored = next(e for e in view["timeline"] if e["type"] == "scored")
+    assert scored["summary"] == "A person contacts the customer (rule: bot handed over)"
 
 
 def test_a_german_customer_reads_the_time_in_german_and_their_zone(world):
