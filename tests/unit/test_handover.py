@@ -325,3 +325,17 @@ def test_the_resolve_path_closes_the_case_and_never_reaches_the_execution():
     # that failure ends the execution quietly.
     assert "NOT (#status IN (:completed, :rejected))" in close["Parameters"]["ConditionExpression"]
     assert [c["Next"] for c in close["Catch"]] == ["AlreadyClosed", "FallbackToHuman"]
+
+
+def test_a_customer_in_another_zone_reads_the_time_in_theirs_and_an_unknown_zone_is_refused():
+    from pydantic import ValidationError
+
+    from loopgate.usecases.contact import when_text
+
+    assert when_text("2026-11-02T13:00:00.000Z", {"locale": "en-US", "timeZone": "America/New_York"}) == \
+        "Monday, November 2, 2026, 8:00\u202fAM EST"
+    sent = handover()
+    sent["customer"]["timeZone"] = "Europe/Atlantis"
+    with pytest.raises(ValidationError) as error:
+        CaseRequest.model_validate(sent)
+    assert error.value.errors()[0]["loc"] == ("customer", "timeZone")
