@@ -339,3 +339,15 @@ def test_a_customer_in_another_zone_reads_the_time_in_theirs_and_an_unknown_zone
     with pytest.raises(ValidationError) as error:
         CaseRequest.model_validate(sent)
     assert error.value.errors()[0]["loc"] == ("customer", "timeZone")
+
+
+def test_a_german_customer_not_reached_reads_it_in_german(world):
+    sent = handover(preferredContact={"channel": "phone"})
+    sent["customer"]["locale"] = "de"
+    review = open_contact(world, sent)
+    decide(world.store, world.workflow, ANA, review.task_id,
+           ReviewDecision(action="not_reached", comment="zweimal angerufen, Mailbox"))
+    world.record(review.state, world.workflow.outcome(review.token))
+    missed = world.messenger.sent[-1]["message"]
+    assert missed.subject == "Wir haben Sie nicht erreicht" and "telefonisch" in missed.text
+    assert f"Vorgang {review.case_id}" in missed.sms and missed.sms.startswith("Wir haben versucht")
