@@ -201,7 +201,10 @@ def reviewer(run: Run, stop: threading.Event, n: int, rng: random.Random, pool: 
             continue
         task = rng.choice(items)
         roll = rng.random()
-        action = rng.choices(["approve", "modify", "reject", "escalate"], weights=[60, 10, 20, 10])[0]
+        if task.get("kind") == "contact":  # a hand-over: the person records how the contact ended
+            action = rng.choices(["contacted", "resolved", "not_reached", "escalate"], weights=[30, 40, 20, 10])[0]
+        else:
+            action = rng.choices(["approve", "modify", "reject", "escalate"], weights=[60, 10, 20, 10])[0]
         decision = decision_for(run, auth, task, action)
         if decision is None:
             continue
@@ -217,8 +220,10 @@ def reviewer(run: Run, stop: threading.Event, n: int, rng: random.Random, pool: 
 
 
 def decision_for(run: Run, auth: dict, task: dict, action: str) -> dict | None:
-    if action == "approve":
-        return {"action": "approve"}
+    if action in ("approve", "contacted", "resolved"):
+        return {"action": action}
+    if action == "not_reached":
+        return {"action": action, "comment": "chaos: nobody answered"}
     if action == "escalate":
         return {"action": "escalate", "reason": "chaos: a second opinion"}
     detail = run.call("GET", f"{run.url}/reviews/{task['taskId']}", {"op": "view"}, headers=auth)
@@ -359,9 +364,10 @@ def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) ->
             problems.append(f"{case_id}: {by_case[case_id]} overrides logged, the case shows "
                             f"{len(view.get('overrides', []))}")
         timeline = [e["type"] for e in view.get("timeline", [])]
-        if view["status"] == "COMPLETED" and "executed" not in timeline and "completed" not in timeline:
+        closed = {"executed", "completed", "resolved"}  # resolved: a contact closed with nothing to execute
+        if view["status"] == "COMPLETED" and not closed & set(timeline):
             problems.append(f"{case_id}: COMPLETED without an execution in its timeline: {timeline}")
-        if view["status"] != "COMPLETED" and ("executed" in timeline or "completed" in timeline):
+        if view["status"] != "COMPLETED" and closed & set(timeline):
             problems.append(f"{case_id}: {view['status']} but its timeline says executed: {timeline}")
     problems += folded_once(engine, views)
     for failure in run.five_xx:

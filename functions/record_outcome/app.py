@@ -6,14 +6,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import RecordInput
 from loopgate.usecases.outcomes import record_outcome
-from loopgate.wiring import StoreSettings, case_store, load_settings
+from loopgate.wiring import SenderSettings, StoreSettings, case_store, load_settings, messenger
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class RecordOutcomeSettings(StoreSettings):
+class RecordOutcomeSettings(StoreSettings, SenderSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -26,7 +26,7 @@ SETTINGS = load_settings(RecordOutcomeSettings)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     record = parse(event=event, model=RecordInput)
     logger.append_keys(caseId=record.state.caseId)
-    result = record_outcome(case_store(), record.state.model_dump(), record.recordedAt)
+    result = record_outcome(case_store(), record.state.model_dump(), record.recordedAt, messenger())
     logger.info("outcome recorded", extra={"next": result["plan"]["next"]})
     metrics.add_metric(name="OutcomesRecorded", unit=MetricUnit.Count, value=1)
     return result

@@ -6,14 +6,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import TokenTaskInput
 from loopgate.usecases.reviews import open_review
-from loopgate.wiring import EventSettings, StoreSettings, case_store, event_bus, load_settings
+from loopgate.wiring import (
+    EventSettings,
+    SenderSettings,
+    StoreSettings,
+    case_store,
+    event_bus,
+    load_settings,
+    messenger,
+)
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
-class RequestReviewSettings(StoreSettings, EventSettings):
+class RequestReviewSettings(StoreSettings, SenderSettings, EventSettings):
     """What this function reads from its environment, checked when the container starts."""
 
 
@@ -26,7 +34,7 @@ SETTINGS = load_settings(RequestReviewSettings)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     task = parse(event=event, model=TokenTaskInput)
     logger.append_keys(caseId=task.state.caseId)
-    opened = open_review(case_store(), task.state.model_dump(), task.taskToken, event_bus())
+    opened = open_review(case_store(), task.state.model_dump(), task.taskToken, event_bus(), messenger())
     logger.info("review task opened", extra={"taskId": opened["taskId"], "new": opened["created"]})
     metrics.add_metric(name="ReviewsRequested", unit=MetricUnit.Count, value=1)
     return opened

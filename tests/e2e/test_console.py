@@ -274,3 +274,44 @@ def test_escalation_is_not_offered_in_the_supervisors_queue(stack, page):
     expect(page.locator('input[name="action"][value="escalate"]')).to_have_count(0)
     expect(page.locator("#decide")).not_to_contain_text("escalate")
     assert not no_axe_violations(page), no_axe_violations(page)
+
+
+def test_a_bot_handover_shows_the_conversation_and_records_how_the_contact_ended(stack, page):
+    sent = body("handover_billing.json")
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_REVIEW", where=lambda c: c.get("contactPromise"))
+    sign_in(page, stack.url, f"cal-{uuid.uuid4().hex[:6]}")
+    row = page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]')
+    expect(row).to_contain_text("contact")
+    row.click()
+
+    expect(page.get_by_role("heading", name="The bot's conversation")).to_be_visible()
+    turns = page.get_by_test_id("transcript").locator("li")
+    expect(turns).to_have_count(5)
+    expect(turns.nth(0)).to_contain_text("Customer")
+    expect(turns.nth(0)).to_contain_text("charged twice")
+    expect(turns.nth(1)).to_contain_text("Bot")
+    contact = page.get_by_test_id("contact")
+    expect(contact).to_contain_text("billing.double_charge")
+    expect(contact).to_contain_text("0.82")
+    expect(contact).to_contain_text("customer asked")
+    expect(contact).to_contain_text("phone, weekdays after 5 pm")
+    expect(page.get_by_test_id("contact-tried")).to_contain_text("looked up invoice INV-88412")
+    expect(page.get_by_test_id("promised")).to_contain_text("told by sms")
+    # Nothing was proposed: nothing to approve, change or refuse, and no AI suggestion to rate.
+    expect(page.get_by_role("radio", name="approve")).to_have_count(0)
+    expect(page.get_by_test_id("proposal")).to_be_hidden()
+    expect(page.locator("#feedback")).to_be_hidden()
+    assert not no_axe_violations(page), no_axe_violations(page)
+
+    page.get_by_role("radio", name="not reached").check()
+    page.get_by_role("button", name="Submit decision").click()  # no comment yet: the API names the field
+    comment = page.locator("#comment-input")
+    expect(page.locator("#comment-error")).to_contain_text("comment")
+    expect(comment).to_be_focused()
+    comment.fill("Called twice at 17:10, voicemail")
+    page.get_by_role("button", name="Submit decision").click()
+    expect(page.get_by_test_id("status")).to_contain_text("DECIDED")
+
+    case = stack.wait_for(case_id, "COMPLETED")
+    assert case["resolution"] == "not_reached"

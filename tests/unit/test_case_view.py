@@ -35,7 +35,8 @@ def test_a_case_in_review_waits_for_the_queue_until_the_task_is_due(world):
     seen = view(world, review.case_id)
     assert seen["status"] == "AWAITING_REVIEW"
     assert seen["waitingFor"] == {"who": "reviewer", "queue": "reviewers", "since": iso(START),
-                                  "due": iso(START + timedelta(seconds=limits(state).reviewSeconds))}
+                                  "due": iso(START + timedelta(seconds=limits(state).reviewSeconds)),
+                                  "task": "review"}
 
 
 def test_a_decided_review_waits_for_nobody_even_before_the_status_moves_on(world):

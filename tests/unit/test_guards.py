@@ -171,7 +171,8 @@ def test_every_journey_has_every_guard(journey, guard):
     calm = {"confidence": 0.99, "missing_context": False, "irreversible": False, "emotional_escalation": False,
             "repeat_contacts": 0, "policy_language": False, "draft_pii": False, "draft_promise": False,
             "identity_mismatch": False, "recent_fraud_attempts": 0, "amount": 1.0, "customer_requests_human": False,
-            "option_count": 2, "vulnerability": False, "language": False, "judge_failure": False}
+            "option_count": 2, "vulnerability": False, "language": False, "judge_failure": False,
+            "gave_up_because": "", "skill": ""}
     (held,) = [g for g in GUARDS if g.name == guard]
     values = {**calm, **{name: TRIGGERS[name] for name in held.when.signal_names()}}
     signals = {name: Signal(name, value, f"{name} is {value}") for name, value in values.items()}

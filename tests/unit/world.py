@@ -104,7 +104,7 @@ class FakeMessenger:
         self.sent: list[dict[str, Any]] = []
 
     def send(self, *, email, phone, message, prefer="email") -> Delivery:
-        self.sent.append({"email": email, "phone": phone, "message": message})
+        self.sent.append({"email": email, "phone": phone, "message": message, "prefer": prefer})
         return Delivery(channel="email" if email else "sms", attempts=["email:sent" if email else "sms:sent"])
 
     def last_link_id(self) -> str:
@@ -182,7 +182,7 @@ class World:
         """RequestReview: a token for the review wait, and the task that holds it."""
         plan = Plan.model_validate(state["plan"])
         token = self.workflow.wait(plan.limits.reviewSeconds)
-        task_id = open_review(self.store, state, token, self.events)["taskId"]
+        task_id = open_review(self.store, state, token, self.events, self.messenger)["taskId"]
         return Review(state, task_id, token)
 
     def wait_for_customer(self, state: dict[str, Any]) -> tuple[str, str]:
@@ -194,7 +194,8 @@ class World:
 
     def record(self, state: dict[str, Any], outcome: dict[str, Any], recorded_at: str | None = None) -> dict:
         """RecordOutcome, given what the wait ended with; `recorded_at` as the workflow's EnteredTime."""
-        return record_outcome(self.store, {**state, "outcome": outcome}, recorded_at or iso(self.clock.now()))
+        return record_outcome(self.store, {**state, "outcome": outcome}, recorded_at or iso(self.clock.now()),
+                              self.messenger)
 
     def overrides(self, case_id: str) -> list[dict[str, Any]]:
         return self.store.overrides_for_case(case_id)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -34,6 +35,18 @@ class Customer(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     preferredChannel: Literal["email", "sms"] | None = None
+    timeZone: str | None = Field(default=None, max_length=64, description="IANA zone, e.g. Europe/Berlin: times "
+                                 "told to the customer are in it (default: by locale, else UTC).")
+
+    @field_validator("timeZone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (an IANA name, e.g. Europe/Berlin)") from None
+        return zone
 
 
 class AiProposal(BaseModel):
@@ -82,7 +95,8 @@ class CaseRequest(BaseModel):
     channel: str = Field(min_length=1, max_length=64)
     customer: Customer
     payload: Payload = Field(default_factory=dict)
-    ai: AiProposal
+    ai: AiProposal | None = Field(default=None, description="The AI's proposal: required, except on journeys that "
+                                  "declare it optional (a bot hand-over asks a person to call, it proposes nothing).")
 
 
 class Reason(BaseModel):
@@ -105,7 +119,7 @@ class Plan(BaseModel):
     """What the workflow carries between steps; `next` drives the Dispatch choice in the ASL."""
 
     journey: str | None = None
-    next: Literal["execute", "customer", "review", "rescore", "alert", "reject"]
+    next: Literal["execute", "customer", "review", "rescore", "alert", "reject", "resolve"]
     queue: str
     seniorQueue: str
     supervisorQueue: str = roles.SUPERVISORS
@@ -131,6 +145,8 @@ class Plan(BaseModel):
     task: Literal["review", "contact"] = Field(
         default="review", description="What the person is asked: decide on a proposal (review), or contact the "
         "customer and record the resolution (contact: a bot hand-over, a follow-up the customer said failed).")
+    resolution: Literal["contacted", "resolved", "not_reached"] | None = Field(
+        default=None, description="next resolve: how the person's contact ended (the closing event names it).")
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,10 @@ class ReviewDecision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["approve", "modify", "reject", "escalate", "ask_customer", "score"]
+    action: Literal["approve", "modify", "reject", "escalate", "ask_customer", "contacted", "resolved",
+                    "not_reached", "score"] = Field(
+        description="A review: approve, modify, reject, escalate, ask_customer. A contact task: contacted, resolved, "
+        "not_reached (with a comment), escalate. A QA task: score.")
     reason: str | None = Field(default=None, max_length=200)
     comment: str | None = Field(default=None, max_length=2000)
     proposal: Proposal | None = None

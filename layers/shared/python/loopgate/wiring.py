@@ -33,8 +33,11 @@ class WorkflowSettings(BaseModel):
     state_machine_arn: str
 
 
-class MessengerSettings(BaseModel):
+class SenderSettings(BaseModel):
     sender_email: str
+
+
+class MessengerSettings(SenderSettings):
     public_base_url: str
 
 
@@ -110,7 +113,7 @@ def workflow() -> Workflow:
 
 @lru_cache(maxsize=1)
 def messenger() -> CustomerMessenger:
-    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), load_settings(MessengerSettings).sender_email)
+    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), load_settings(SenderSettings).sender_email)
 
 
 @lru_cache(maxsize=1)

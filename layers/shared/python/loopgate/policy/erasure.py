@@ -18,7 +18,7 @@ CLOSED_STATUSES = ("COMPLETED", "REJECTED")
 # quote an address).
 SYSTEM_DETAIL = frozenset({"taskId", "stepId", "queue", "fromQueue", "toQueue", "dueAt", "route", "rule", "channel",
                            "action", "response", "fields", "approvedBy", "replaces", "reviewer", "claimedBy", "kind",
-                           "signal", "signals", "band", "slice", "policyVersion"})
+                           "signal", "signals", "band", "slice", "policyVersion", "due", "how", "resolution"})
 
 
 def scrub(value: Any, spec: FieldSpec | None = None, kept: frozenset[str] = frozenset()) -> Any:
@@ -31,8 +31,8 @@ def scrub(value: Any, spec: FieldSpec | None = None, kept: frozenset[str] = froz
     if isinstance(value, dict):
         fields = (spec.properties or {}) if spec is not None else {}
         return {k: scrub(v, fields.get(k), kept) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, None, kept) for v in value]
+    if isinstance(value, list):  # a declared element keeps its codes: a transcript turn's "from" stays
+        return [scrub(v, spec.items if spec is not None else None, kept) for v in value]
     return ERASED
 
 

@@ -76,6 +76,11 @@ class FieldSpec(BaseModel):
     maxLength: int | None = Field(default=None, gt=0, description="string: the most characters allowed.")
     properties: dict[str, FieldSpec] | None = Field(
         default=None, description="object: its declared fields (a customer's corrections keep these types).")
+    required: list[str] | None = Field(default=None, description="object: the properties it must carry (checked "
+                                       "where the value is given).")
+    items: FieldSpec | None = Field(default=None, description="array: what each element must be.")
+    minItems: int | None = Field(default=None, ge=0, description="array: the fewest elements allowed.")
+    maxItems: int | None = Field(default=None, gt=0, description="array: the most elements allowed.")
 
     @model_validator(mode="after")
     def _fits_type(self) -> FieldSpec:
@@ -84,8 +89,11 @@ class FieldSpec(BaseModel):
             raise ValueError(f"minimum and maximum apply to numbers, not to a {self.type}")
         if self.maxLength is not None and self.type != "string":
             raise ValueError(f"maxLength applies to strings, not to a {self.type}")
-        if self.properties is not None and self.type != "object":
-            raise ValueError(f"properties apply to objects, not to a {self.type}")
+        if (self.properties is not None or self.required is not None) and self.type != "object":
+            raise ValueError(f"properties and required apply to objects, not to a {self.type}")
+        if (self.items is not None or self.minItems is not None or self.maxItems is not None) \
+                and self.type != "array":
+            raise ValueError(f"items, minItems and maxItems apply to arrays, not to a {self.type}")
         if self.display == "money" and (not numeric or not (self.currency or self.currencyField)):
             raise ValueError("display money needs a number and a currency or currencyField")
         if self.display == "date" and self.type != "string":
@@ -121,6 +129,11 @@ class FieldSpec(BaseModel):
             return f"must be at most {self.maxLength} characters"
         if self.enum is not None and value not in self.enum:
             return f"must be one of {', '.join(map(str, self.enum))}"
+        if self.type == "array":
+            if self.minItems is not None and len(value) < self.minItems:
+                return f"must have at least {self.minItems} element(s)"
+            if self.maxItems is not None and len(value) > self.maxItems:
+                return f"must have at most {self.maxItems} elements"
         return None
 
 
@@ -152,11 +165,30 @@ class PayloadSchema(BaseModel):
             value = values.get(name)
             if value is None:
                 continue
-            problem = spec.problem_with(value)
-            if problem:
-                raise InvalidValue(f"{prefix}.{name}", problem)
-            if spec.properties and isinstance(value, dict):
-                PayloadSchema(properties=spec.properties).check(value, f"{prefix}.{name}")
+            _check_value(spec, value, f"{prefix}.{name}")
+
+    def check_required(self, values: dict[str, Any], prefix: str) -> None:
+        """Raises InvalidValue naming the first required field that is missing (an empty list is a value: a bot
+        may have tried nothing; minItems says where one is not enough)."""
+        for name in self.required:
+            if values.get(name) in (None, ""):
+                raise InvalidValue(f"{prefix}.{name}", "is required")
+
+
+def _check_value(spec: FieldSpec, value: Any, path: str) -> None:
+    """One value against its spec, down into an object's properties and an array's elements."""
+    problem = spec.problem_with(value)
+    if problem:
+        raise InvalidValue(path, problem)
+    if isinstance(value, dict):
+        for name in spec.required or []:
+            if value.get(name) in (None, ""):
+                raise InvalidValue(f"{path}.{name}", "is required")
+        if spec.properties:
+            PayloadSchema(properties=spec.properties).check(value, path)
+    if isinstance(value, list) and spec.items is not None:
+        for index, element in enumerate(value):
+            _check_value(spec.items, element, f"{path}.{index}")
 
 
 class CustomerStep(BaseModel):
@@ -223,6 +255,30 @@ class Guardrail(BaseModel):
         return self
 
 
+class Intake(BaseModel):
+    """What POST /cases must carry for this journey, beyond the common body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ai: Literal["required", "optional"] = Field(
+        default="required", description="optional: the channel may post no AI proposal (a bot hand-over).")
+    requirePayload: bool = Field(
+        default=False, description="The payload's required fields must be there at intake (422 naming the "
+        "field); otherwise a missing one is the missing_context signal and the customer is asked for it.")
+
+
+class PriorityRule(BaseModel):
+    """Raises a case's priority when its condition holds, whichever rule routed it: the queue comes from the
+    journey's rules, the urgency from the judges (a distressed customer is called first in any queue)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    when: Condition
+    priority: int = Field(ge=1, le=9)
+    explain: str = Field(min_length=1)
+
+
 class Journey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -248,6 +304,12 @@ class Journey(BaseModel):
         default_factory=dict, description="Guards this journey relaxes, each with the reason (shown on the case).")
     memory: Memory = Field(default_factory=Memory)
     guardrails: list[Guardrail] = Field(default_factory=list)
+    intake: Intake = Field(default_factory=Intake)
+    task: Literal["review", "contact"] = Field(
+        default="review", description="What a person's task is: decide on the AI's proposal (review), or reach "
+        "the customer and record how it ended (contact; every route of the journey is then a person).")
+    priorityRules: list[PriorityRule] = Field(
+        default_factory=list, description="Raise the priority when their condition holds, after the rules route.")
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review
@@ -267,6 +329,8 @@ class Journey(BaseModel):
 
     def check_payload(self, payload: dict[str, Any], prefix: str = "payload") -> None:
         """Raises InvalidValue naming the first payload field that breaks the journey's schema."""
+        if self.intake.requirePayload:
+            self.payload.check_required(payload, prefix)
         self.payload.check(payload, prefix)
 
     def check_proposal(self, proposal: dict[str, Any], prefix: str = "proposal") -> None:
@@ -283,16 +347,24 @@ def parse_journey(source: str, data: dict[str, Any]) -> Journey:
         field = ".".join(str(p) for p in first["loc"]) or "(root)"
         raise JourneyDefinitionError(f"{source}: {field}: {first['msg']}") from exc
     known = set(SIGNAL_NAMES)
-    for index, rule in enumerate(journey.rules):
-        unknown = rule.when.signal_names() - known
-        if unknown:
-            raise JourneyDefinitionError(
-                f"{source}: rules.{index}.when: unknown signal {sorted(unknown)[0]!r}"
-                f" (known: {', '.join(sorted(known))})")
-        missing = rule.when.threshold_names() - set(journey.thresholds)
-        if missing:
-            raise JourneyDefinitionError(
-                f"{source}: rules.{index}.when: threshold {sorted(missing)[0]!r} is not in thresholds")
+    for where, conditions in (("rules", journey.rules), ("priorityRules", journey.priorityRules)):
+        for index, rule in enumerate(conditions):
+            unknown = rule.when.signal_names() - known
+            if unknown:
+                raise JourneyDefinitionError(
+                    f"{source}: {where}.{index}.when: unknown signal {sorted(unknown)[0]!r}"
+                    f" (known: {', '.join(sorted(known))})")
+            missing = rule.when.threshold_names() - set(journey.thresholds)
+            if missing:
+                raise JourneyDefinitionError(
+                    f"{source}: {where}.{index}.when: threshold {sorted(missing)[0]!r} is not in thresholds")
+    if journey.task == "contact":
+        # A contact task has no proposal to execute or put to the customer: every route ends at a person.
+        routes = [*((f"rules.{i}", r) for i, r in enumerate(journey.rules)), ("default", journey.default)]
+        for where, decision in routes:
+            if decision.route != "human":
+                raise JourneyDefinitionError(f"{source}: {where}.route: a contact journey routes to a person "
+                                             f"('human'), not {decision.route!r}")
     for name, reason in journey.relaxedGuards.items():
         if name not in GUARD_NAMES:
             raise JourneyDefinitionError(f"{source}: relaxedGuards.{name}: unknown guard (known: "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loopgate.models import Outcome, Plan
-from loopgate.policy.journeys import Journey
+from loopgate.policy.journeys import Journey, catalogue
 from loopgate.policy.overrides import override_record
 from loopgate.policy.routing import Routing
 from loopgate.policy.sampling import audit_selected
@@ -48,7 +48,8 @@ def first_plan(journey: Journey, routing: Routing, case: dict[str, Any]) -> Plan
         event=approved_event(case, proposal, "automation") if route == "auto" else None,
         ask=decision.ask or journey.customerStep.kind, authority=decision.authority, fourEyes=decision.fourEyes,
         audit=route == "auto" and audit_selected(case["caseId"], journey.audit_rate_for(decision)),
-        auditQueue=journey.queues.audit, stepId=new_step_id(case) if route == "customer" else None)
+        auditQueue=journey.queues.audit, stepId=new_step_id(case) if route == "customer" else None,
+        task=journey.task)
 
 
 
@@ -124,6 +125,8 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
         return reviewer_override(case, action, reviewer, decided, reason=outcome.reason, comment=outcome.comment,
                                  task_id=outcome.taskId, at=outcome.proposedAt or outcome.at)
 
+    if plan.task == "contact" or _journey_task(case) == "contact":
+        return _after_contact(plan.model_copy(update={"task": "contact"}), outcome, reviewer)
     if action == "approve":
         return Transition(_go_ahead(plan, case, current, f"reviewer:{reviewer}"), events=[event])
     if action == "modify":
@@ -141,6 +144,37 @@ def after_reviewer(plan: Plan, outcome: Outcome, case: dict[str, Any]) -> Transi
                                       "stepId": new_step_id(case), "reminders": 0})
         return Transition(ask, events=[event])
     raise ValueError(f"unknown reviewer action {action!r}")
+
+
+# What each end of a contact says on the timeline, which the channel shows.
+CONTACT_ENDS = {
+    "contacted": "A person contacted the customer",
+    "resolved": "A person contacted the customer and resolved the matter",
+    "not_reached": "A person could not reach the customer; the customer is told how to reach us",
+}
+
+
+def _journey_task(case: dict[str, Any]) -> str:
+    """What the case's journey asks of people: a plan rebuilt after a failed step may not say it."""
+    journey = catalogue().get(case.get("journey") or "")
+    return journey.task if journey else "review"
+
+
+def _after_contact(plan: Plan, outcome: Outcome, reviewer: str) -> Transition:
+    """A contact task ends in its resolution (the case closes, nothing is executed: nothing was proposed), or
+    climbs the ladder. No override either way: there was no AI proposal to depart from."""
+    action = outcome.action
+    detail = {"taskId": outcome.taskId, "reason": outcome.reason, "comment": outcome.comment}
+    if action == "escalate":
+        summary = "A person handed the contact up" + (f": {outcome.reason}" if outcome.reason else "")
+        return Transition(_escalate(plan, "escalated_by_reviewer"),
+                          events=[_event("contact_escalated", summary, f"reviewer:{reviewer}", **detail)])
+    if action in CONTACT_ENDS:
+        resolved = plan.model_copy(update={"next": "resolve", "resolution": action, "customer": False,
+                                           "event": None})
+        return Transition(resolved, events=[_event(f"contact_{action}", CONTACT_ENDS[action], f"reviewer:{reviewer}",
+                                                   **detail)])
+    raise ValueError(f"a contact task ends in {', '.join(CONTACT_ENDS)} or escalate, not {action!r}")
 
 
 def reviewer_override(case: dict[str, Any], action: str, reviewer: str, decided: dict[str, Any] | None, *,

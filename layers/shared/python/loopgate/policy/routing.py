@@ -43,7 +43,7 @@ def evaluate(condition: Condition, signals: dict[str, Signal], rule: str,
         if isinstance(threshold, str) and threshold.startswith("$"):
             threshold = (thresholds or {})[threshold[1:]]
         held = _compare(condition.op, signal.value, threshold)
-        if isinstance(threshold, bool):
+        if isinstance(threshold, (bool, str)):  # a flag or a category: the explanation says it
             text = signal.explanation
         else:
             text = f"{signal.explanation} ({_WORDS[condition.op]} {threshold})"
@@ -68,7 +68,7 @@ def evaluate(condition: Condition, signals: dict[str, Signal], rule: str,
 def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
     """The journey's first matching rule, then the guards every journey has: a guard that holds sends the case
     to a person first (and keeps the customer's part where the journey had one), never to less than the rule."""
-    routing = _journey_routing(journey, signals)
+    routing = _raised_priority(journey, signals, _journey_routing(journey, signals))
     held, relaxed = held_guards(journey, signals, evaluate)
     if not held:
         return Routing(routing.rule, routing.decision, routing.queue, routing.reasons + relaxed)
@@ -90,6 +90,20 @@ def route_case(journey: Journey, signals: dict[str, Signal]) -> Routing:
                                                 f"{lead.text[:1].lower()}{lead.text[1:]}"})
     return Routing(routing.rule, raised, queue, reasons + [overruled, *rest] + relaxed,
                    guards=tuple(g.name for g, _ in held))
+
+
+def _raised_priority(journey: Journey, signals: dict[str, Signal], routing: Routing) -> Routing:
+    """The journey's priority rules that hold raise the priority (the lowest number wins); the queue stays."""
+    priority, reasons = routing.decision.priority, []
+    for rule in journey.priorityRules:
+        held, why = evaluate(rule.when, signals, f"priority:{rule.name}", journey.thresholds)
+        if held:
+            priority = min(priority, rule.priority)
+            reasons += [Reason(rule=f"priority:{rule.name}", text=rule.explain), *why]
+    if not reasons:
+        return routing
+    decision = routing.decision.model_copy(update={"priority": priority})
+    return Routing(routing.rule, decision, routing.queue, routing.reasons + reasons, routing.guards)
 
 
 def _journey_routing(journey: Journey, signals: dict[str, Signal]) -> Routing:

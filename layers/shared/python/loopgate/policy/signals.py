@@ -44,8 +44,13 @@ class CaseFacts:
 
 
 def message_of(payload: dict[str, Any]) -> str:
-    """The customer's own words, wherever the channel put them."""
-    return " ".join(str(payload.get(k) or "") for k in ("message", "subject", "transcript")).strip()
+    """The customer's own words, wherever the channel put them: a transcript gives its customer turns only (the
+    bot's "I understand you are upset" is not the customer's anger, nor its "talk to an agent" their request)."""
+    transcript = payload.get("transcript")
+    if isinstance(transcript, list):
+        transcript = "\n".join(str(turn.get("text") or "") for turn in transcript
+                               if isinstance(turn, dict) and turn.get("from") == "customer")
+    return " ".join(str(part or "") for part in (payload.get("message"), payload.get("subject"), transcript)).strip()
 
 
 def _message(facts: CaseFacts) -> str:
@@ -165,6 +170,17 @@ def option_count(facts: CaseFacts, journey: Journey) -> Signal:
     return Signal("option_count", count, f"the AI offers {count} option(s)")
 
 
+def gave_up_because(facts: CaseFacts, journey: Journey) -> Signal:
+    value = str(facts.payload.get("gaveUpBecause") or "")
+    return Signal("gave_up_because", value, f"the bot gave up: {value.replace('_', ' ')}" if value
+                  else "no bot gave up on this case")
+
+
+def skill(facts: CaseFacts, journey: Journey) -> Signal:
+    value = str(facts.payload.get("skill") or "")
+    return Signal("skill", value, f"it needs {value} skills" if value else "no particular skill named")
+
+
 SIGNALS: dict[str, Callable[[CaseFacts, Journey], Signal]] = {
     "confidence": model_confidence,
     "missing_context": missing_context,
@@ -181,6 +197,8 @@ SIGNALS: dict[str, Callable[[CaseFacts, Journey], Signal]] = {
     "option_count": option_count,
     "vulnerability": vulnerability,
     "language": language,
+    "gave_up_because": gave_up_because,
+    "skill": skill,
 }
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from loopgate.clock import iso, iso_from_epoch, now_iso, parse_iso
-from loopgate.errors import NotFound
+from loopgate.errors import InvalidValue, NotFound
 from loopgate.models import CaseRequest, CaseStatus
 from loopgate.policy.journeys import get_journey
 from loopgate.ports import CaseStore, EventBus, Workflow
@@ -23,13 +23,18 @@ def receive_case(request: CaseRequest, store: CaseStore, workflow: Workflow, cha
     `channel_key` identifies the API key that posted it: the case is that key's to read.
     """
     journey = get_journey(request.journey)
+    if request.ai is None and journey.intake.ai == "required":
+        raise InvalidValue("ai", f"is required for journey {journey.name}: send the AI's proposal and confidence")
     journey.check_payload(request.payload)
-    journey.check_proposal(request.ai.proposal, prefix="ai.proposal")
+    if request.ai is not None:
+        journey.check_proposal(request.ai.proposal, prefix="ai.proposal")
     case_id = new_case_id()
     case = {
         "caseId": case_id, "journey": journey.name, "channel": request.channel,
         "customer": request.customer.model_dump(exclude_none=True), "payload": request.payload,
-        "ai": request.ai.model_dump(exclude_none=True), "proposal": request.ai.proposal,
+        # Without an AI (a hand-over) there is nothing proposed: readers find an empty `ai` and no proposal.
+        "ai": request.ai.model_dump(exclude_none=True) if request.ai else {},
+        "proposal": request.ai.proposal if request.ai else None,
         "status": CaseStatus.RECEIVED.value, "createdAt": now_iso(), "channelKey": channel_key,
     }
     store.create_case(case)
@@ -66,7 +71,8 @@ def waiting_for(store: CaseStore, case: dict[str, Any]) -> dict[str, Any] | None
         task = store.get_task(pointer["taskId"])
         if task["status"] != "OPEN":
             return None
-        return {"who": "reviewer", "queue": task["queue"], "since": task["createdAt"], "due": task["dueAt"]}
+        return {"who": "reviewer", "queue": task["queue"], "since": task["createdAt"], "due": task["dueAt"],
+                "task": task.get("kind") or "review"}
     if pointer.get("who") == "customer" and case["status"] == CaseStatus.AWAITING_CUSTOMER.value:
         step = store.get_step(case["caseId"], pointer["stepId"])
         if step.get("answeredAt") or step.get("closedAt"):
@@ -94,7 +100,8 @@ def case_view(store: CaseStore, case_id: str, channel_key: str) -> dict[str, Any
         "status": case["status"], "route": case.get("route"), "rule": case.get("rule"),
         "policyVersion": case.get("policyVersion"), "slice": case.get("slice"),
         "reasons": case.get("reasons", []), "proposal": case.get("proposal"),
-        "aiProposal": case["ai"]["proposal"], "waitingFor": waiting_for(store, case),
+        "aiProposal": case["ai"].get("proposal"), "waitingFor": waiting_for(store, case),
+        "contactPromise": case.get("contactPromise"), "resolution": case.get("resolution"),
         "createdAt": case["createdAt"], "updatedAt": iso(parse_iso(case.get("updatedAt", case["createdAt"]))),
         "effort": {"messages": 0, "reminders": 0, "interactions": 0, **case.get("effort", {}),
                    "repeatContacts": case.get("signals", {}).get("repeat_contacts", {}).get("value", 0)},

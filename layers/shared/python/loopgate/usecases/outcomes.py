@@ -6,11 +6,13 @@ from typing import Any
 from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import next_plan
-from loopgate.ports import CaseStore
+from loopgate.ports import CaseStore, CustomerMessenger
+from loopgate.usecases.contact import tell_not_reached
 from loopgate.usecases.learning import observe_outcome
 
 
-def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | None = None) -> dict[str, Any]:
+def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | None = None,
+                   messenger: CustomerMessenger | None = None) -> dict[str, Any]:
     plan = Plan.model_validate(state["plan"])
     outcome = Outcome.model_validate(state.get("outcome") or {})
     case = store.get_case(state["caseId"])
@@ -35,5 +37,7 @@ def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | N
     for event in transition.events:
         store.append_event(case["caseId"], event["type"], event["summary"], actor=event["actor"],
                            detail=event["detail"], at=at)
+    if transition.plan.resolution == "not_reached" and messenger is not None:
+        tell_not_reached(store, messenger, store.get_case(case["caseId"]))
     plan = transition.plan.model_copy(update={"journey": case["journey"]})
     return {"caseId": case["caseId"], "plan": plan.model_dump()}

@@ -15,7 +15,8 @@ from loopgate.policy.edits import edit_findings
 from loopgate.policy.journeys import FieldSpec, Journey, catalogue, get_journey
 from loopgate.policy.overrides import override_record
 from loopgate.policy.planning import reviewer_override
-from loopgate.ports import CaseStore, EventBus, Workflow
+from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
+from loopgate.usecases.contact import promise_contact
 from loopgate.usecases.deadlines import WARN_SHARE
 from loopgate.usecases.learning import (
     fact_part,
@@ -45,6 +46,16 @@ OPTIONS = [
     {"action": "ask_customer",
      "does": "Ask the customer for the fields you name; the case comes back to this queue with the answer."},
 ]
+CONTACT_OPTIONS = [
+    {"action": "contacted", "does": "You reached the customer; the case closes (nothing is executed)."},
+    {"action": "resolved", "does": "You reached the customer and the matter is settled; the case closes."},
+    {"action": "not_reached",
+     "does": "You could not reach the customer; needs a comment (what you tried). The customer is told we tried "
+             "and how to reach us; the case closes."},
+    {"action": "escalate",
+     "does": "Hand the contact to the senior queue; needs a reason."},
+]
+CONTACT_ACTIONS = frozenset(o["action"] for o in CONTACT_OPTIONS)
 AUDIT_OPTIONS = [
     {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
     {"action": "reject",
@@ -60,17 +71,21 @@ def task_id_for(task_token: str) -> str:
 
 
 # ---------------------------------------------------------------- opened by the workflow
-def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events: EventBus) -> dict[str, Any]:
-    """Stores a review task holding the token; a retried call with the same token opens nothing new."""
+def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events: EventBus,
+                messenger: CustomerMessenger | None = None) -> dict[str, Any]:
+    """Stores a review task holding the token; a retried call with the same token opens nothing new. A contact
+    task tells the customer by when a person will contact them (through `messenger`)."""
     plan = Plan.model_validate(state["plan"])
     case = store.get_case(state["caseId"])
+    journey = get_journey(case["journey"])
     # What the routing rule demands holds even when a failed step rebuilt the plan without it.
-    routed = get_journey(case["journey"]).decision_named(case.get("rule"))
+    routed = journey.decision_named(case.get("rule"))
+    kind = "contact" if journey.task == "contact" else plan.task
     task_id = task_id_for(task_token)
     created = now()
     due = created + timedelta(seconds=plan.limits.reviewSeconds)
     task = {
-        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": plan.task,
+        "taskId": task_id, "caseId": case["caseId"], "journey": case["journey"], "kind": kind,
         "queue": plan.queue, "priority": plan.priority, "status": "OPEN", "createdAt": iso(created),
         "dueAt": iso(due), "warnAt": iso(due - (due - created) * WARN_SHARE),
         "reason": plan.reason, "escalated": plan.escalated, "authority": plan.authority or routed.authority,
@@ -95,11 +110,15 @@ def open_review(store: CaseStore, state: dict[str, Any], task_token: str, events
                            detail={"taskId": task_id, "queue": plan.queue, "dueAt": task["dueAt"]},
                            at=task["createdAt"])
         # Where the channel's view finds whom the case waits for, with one GetItem on the task's key.
-        store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id,
-                                 "waitingFor": {"who": "reviewer", "taskId": task_id}})
+        updated = store.update_case(case, {"status": CaseStatus.AWAITING_REVIEW.value, "openTaskId": task_id,
+                                           "waitingFor": {"who": "reviewer", "taskId": task_id}})
         if case["status"] != CaseStatus.AWAITING_REVIEW.value:  # a move to another queue changes no status
             events.status_changed(case["caseId"], case["journey"], case["status"], CaseStatus.AWAITING_REVIEW.value,
                                   task["createdAt"])
+        case = updated
+    if task["kind"] == "contact" and messenger is not None:
+        # After the task exists: what the customer is told is the due time of a task a person can already see.
+        promise_contact(store, messenger, case, task)
     return {"taskId": task_id, "created": created}
 
 
@@ -219,12 +238,13 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
         **_public(task),
         "saw": {"channel": case["channel"], "customer": case["customer"], "payload": case["payload"],
                 "history": [{k: e.get(k) for k in ("at", "type", "actor", "summary")} for e in events]},
-        "tried": {"proposal": case.get("proposal"), "aiProposal": case["ai"]["proposal"],
-                  "confidence": case["ai"]["confidence"], "draft": case["ai"].get("draft")},
+        "tried": {"proposal": case.get("proposal"), "aiProposal": case["ai"].get("proposal"),
+                  "confidence": case["ai"].get("confidence"), "draft": case["ai"].get("draft")},
+        "contact": contact_brief(case) if task.get("kind") == "contact" else None,
         "why": {"route": case.get("route"), "rule": case.get("rule"), "reasons": case.get("reasons", []),
                 "signals": case.get("signals", {})},
         "precedent": precedent(store, case),
-        "options": AUDIT_OPTIONS if task.get("kind") == "audit" else review_options(task, journey),
+        "options": options_for(task, journey),
         "escalatesTo": None if task.get("kind") == "audit" else escalates_to(task, journey),
         "proposalFields": {name: spec.model_dump(exclude_none=True, exclude={"properties"})
                            for name, spec in journey.proposal.properties.items()},
@@ -236,6 +256,29 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
         "feedback": [{k: f.get(k) for k in ("reviewer", "helpful", "comment", "at")}
                      for f in store.feedback_for(case["caseId"]) if f["taskId"] == task_id],
     }
+
+
+def options_for(task: dict[str, Any], journey: Journey) -> list[dict[str, str]]:
+    """What this kind of task lets a person do: an audit agrees or not, a contact ends in a resolution (it has no
+    proposal to approve, change or refuse), a review decides the proposal."""
+    if task.get("kind") == "audit":
+        return AUDIT_OPTIONS
+    if task.get("kind") == "contact":
+        upper = escalates_to(task, journey)
+        return [{**o, "does": f"Hand the contact to the '{upper}' queue; needs a reason."}
+                if o["action"] == "escalate" else o
+                for o in CONTACT_OPTIONS if o["action"] != "escalate" or upper]
+    return review_options(task, journey)
+
+
+def contact_brief(case: dict[str, Any]) -> dict[str, Any]:
+    """What the person who contacts the customer needs first: the conversation, what the bot understood and tried,
+    why it gave up, how the customer wants to be contacted and what they were promised."""
+    payload = case.get("payload") or {}
+    return {"transcript": payload.get("transcript") or [], "intent": payload.get("intent"),
+            "intentConfidence": payload.get("intentConfidence"), "tried": payload.get("tried") or [],
+            "gaveUpBecause": payload.get("gaveUpBecause"), "skill": payload.get("skill"),
+            "preferredContact": payload.get("preferredContact"), "promise": case.get("contactPromise")}
 
 
 def review_options(task: dict[str, Any], journey: Journey) -> list[dict[str, str]]:
@@ -284,10 +327,24 @@ def pending_proposal(task: dict[str, Any], case: dict[str, Any]) -> dict[str, An
     return (task.get("firstApproval") or {}).get("proposal") or case["proposal"]
 
 
+def check_kind(task: dict[str, Any], decision: ReviewDecision) -> None:
+    """A contact task ends in a resolution; a review decides a proposal: neither takes the other's actions."""
+    contact = task.get("kind") == "contact"
+    if contact and decision.action not in CONTACT_ACTIONS:
+        raise InvalidInput("action", f"a contact task has no proposal to {decision.action}: record how the contact "
+                           f"ended ({', '.join(sorted(CONTACT_ACTIONS - {'escalate'}))}) or escalate")
+    if not contact and decision.action in CONTACT_ACTIONS - {"escalate"}:
+        raise InvalidInput("action", f"{decision.action} ends a contact task; this task reviews a proposal")
+    if decision.action == "not_reached" and not (decision.comment or "").strip():
+        raise InvalidInput("comment", "is required for not_reached: say how you tried to reach the customer")
+
+
 def check_decision(decision: ReviewDecision, current: dict[str, Any], case: dict[str, Any]) -> None:
     journey = get_journey(case["journey"])
     if decision.proposalVersion is not None and decision.proposalVersion != proposal_version(current):
         raise Conflict("the proposal changed since you loaded this task; reload it and decide again")
+    if decision.action in CONTACT_ACTIONS - {"escalate"}:
+        return  # how a contact ended departs from no proposal: check_kind asked what it needs
     if decision.action == "modify":
         if decision.proposal is None:
             raise InvalidInput("proposal", "is required to modify: send the edited proposal")
@@ -336,6 +393,7 @@ def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
     case = store.get_case(task["caseId"])
     if task.get("kind") == "audit":
         return decide_audit(store, caller, task, case, decision)
+    check_kind(task, decision)
     pending = task.get("firstApproval")
     current = pending_proposal(task, case)
     if decision.action == "escalate" and not escalates_to(task, get_journey(case["journey"])):

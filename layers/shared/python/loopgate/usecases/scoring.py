@@ -25,10 +25,11 @@ def _words(name: str) -> str:
     return name.replace("-", " ").replace("_", " ")
 
 
-def routing_summary(route: str, ask: str | None, rule: str, guards: tuple[str, ...] = ()) -> str:
+def routing_summary(route: str, ask: str | None, rule: str, guards: tuple[str, ...] = (), task: str = "review") -> str:
     """The routing in plain words for the timeline, which channels show to people (no internal route names)."""
     customer = f"the customer {_CUSTOMER_DOES.get(ask or 'confirm', 'answers')}"
-    who = {"auto": "Handled automatically", "human": "A reviewer decides",
+    person = "A person contacts the customer" if task == "contact" else "A reviewer decides"
+    who = {"auto": "Handled automatically", "human": person,
            "customer": customer[:1].upper() + customer[1:],
            "human_then_customer": f"A reviewer looks first, then {customer}"}[route]
     why = [f"guard: {_words(g)}" for g in guards]
@@ -70,7 +71,7 @@ def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = 
             memory={"cases": 1, f"routed_{route}": 1})
     store.append_event(case_id, "scored", routing_summary(routing.decision.route,
                                                           routing.decision.ask or journey.customerStep.kind,
-                                                          routing.rule, routing.guards),
+                                                          routing.rule, routing.guards, journey.task),
                        detail={"route": routing.decision.route, "rule": routing.rule,
                                "reasons": [r["text"] for r in reasons]})
     plan = first_plan(journey, routing, case)
