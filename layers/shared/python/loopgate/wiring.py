@@ -35,6 +35,7 @@ class WorkflowSettings(BaseModel):
 class MessengerSettings(BaseModel):
     sender_email: str
     public_base_url: str
+    reply_to_email: str | None = None  # where customers' email replies go (docs/messaging.md)
 
 
 class EventSettings(BaseModel):
@@ -96,7 +97,8 @@ def workflow() -> Workflow:
 
 @lru_cache(maxsize=1)
 def messenger() -> CustomerMessenger:
-    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), load_settings(MessengerSettings).sender_email)
+    config = load_settings(MessengerSettings)
+    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), config.sender_email, config.reply_to_email)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,167 @@
+"""Customers answer by replying to the SMS or email: through POST /_local/inbound, as the carrier and SES would."""
+import logging
+import re
+import uuid
+
+import requests
+
+from tests.helpers import body
+
+
+def inbound(stack, **reply) -> dict:
+    response = requests.post(f"{stack.url}/_local/inbound", json=reply, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sent_to(stack, recipient: str) -> list[dict]:
+    return [m for m in stack.outbox() if m["recipient"] == recipient]
+
+
+def delivery_case(stack, **customer):
+    sent = body("delivery_update.json", **customer)
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_CUSTOMER")
+    return sent, case_id
+
+
+def test_replying_2_to_the_sms_chooses_the_second_date(stack):
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+    (sms,) = sent_to(stack, phone)
+    assert "Antworten Sie mit der Nummer Ihrer Wahl" in sms["body"]
+    assert "2 = Freitag, 5. Dezember, 14-18 Uhr" in sms["body"] and "STOPP" in sms["body"]
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="2") == {"outcome": "answered"}
+
+    case = stack.wait_for(case_id, "COMPLETED")
+    assert case["proposal"]["chosen"]["id"] == "2026-12-05"
+    thanks = sent_to(stack, phone)[-1]
+    assert "Danke" in thanks["body"] and "Freitag, 5. Dezember" in thanks["body"]
+    assert requests.get(sms["links"][0], timeout=10).status_code == 410, "the message's link is used up"
+    assert "customer_replied" in [e["type"] for e in case["timeline"]]
+
+
+def test_a_reply_from_another_number_answers_nothing(stack):
+    sent, case_id = delivery_case(stack)
+    stranger = "+4915100000001"
+
+    assert inbound(stack, channel="sms", **{"from": stranger}, body="2")["outcome"] == "unknown_sender"
+
+    (reply,) = sent_to(stack, stranger)
+    assert "could not find an open request" in reply["body"] and "keine offene Anfrage" in reply["body"]
+    assert not reply["links"], "a stranger gets no link to someone else's request"
+    assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
+
+
+def test_a_second_reply_hears_it_was_already_answered(stack):
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+    assert inbound(stack, channel="sms", **{"from": phone}, body="Nr. 1")["outcome"] == "answered"
+    stack.wait_for(case_id, "COMPLETED")
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="2")["outcome"] == "answered_before"
+
+    assert "bereits" in sent_to(stack, phone)[-1]["body"]
+    assert stack.case(case_id)["proposal"]["chosen"]["id"] == "2026-12-03"
+
+
+def test_a_reply_not_understood_gets_help_and_a_working_link(stack):
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="maybe thursday?")["outcome"] == "not_understood"
+
+    help_ = sent_to(stack, phone)[-1]
+    assert "nicht verstanden" in help_["body"] and "1 = Mittwoch" in help_["body"]
+    (link,) = help_["links"]
+    answered = stack.answer(link, {"response": "choose", "option": "2026-12-03"})
+    assert answered.status_code == 200, answered.text
+    assert stack.wait_for(case_id, "COMPLETED")["proposal"]["chosen"]["id"] == "2026-12-03"
+
+
+def test_asking_for_a_person_by_reply(stack):
+    reviewer = stack.token("r-replies", ["reviewers"])
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="MENSCH bitte")["outcome"] == "answered"
+
+    assert stack.task_for(reviewer, case_id)["reason"] == "customer_asked_for_person"
+    assert "Person" in sent_to(stack, phone)[-1]["body"]
+
+
+def irreversible_case(stack):
+    sent = body("contract_change_confident.json", email=f"{uuid.uuid4().hex[:8]}@example.com", locale="en")
+    sent["ai"]["proposal"]["irreversible"] = True
+    case_id = stack.new_case(sent)
+    stack.wait_for(case_id, "AWAITING_CUSTOMER")
+    return sent, case_id
+
+
+def test_an_irreversible_action_needs_the_code_from_the_message(stack):
+    sent, case_id = irreversible_case(stack)
+    email = sent["customer"]["email"]
+    (message,) = sent_to(stack, email)
+    code = re.search(r"Reply YES (\d{6}) to confirm", message["body"]).group(1)
+
+    assert inbound(stack, channel="email", **{"from": email}, body="Yes, please")["outcome"] == "need_code"
+    assert "6-digit code" in sent_to(stack, email)[-1]["body"]
+    wrong = "000000" if code != "000000" else "111111"
+    assert inbound(stack, channel="email", **{"from": email}, body=f"YES {wrong}")["outcome"] == "wrong_code"
+    assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
+
+    reply = f"YES {code}\n\nOn Mon, 23 Nov 2026, Loopgate wrote:\n> Reply YES {code} to confirm"
+    assert inbound(stack, channel="email", **{"from": email.upper()}, body=reply)["outcome"] == "answered"
+    assert stack.wait_for(case_id, "COMPLETED")
+    assert stack.downstream(case_id), "the confirmed action went out"
+
+
+def test_wrong_codes_lock_the_reply_and_leave_the_link(stack):
+    sent, case_id = irreversible_case(stack)
+    email = sent["customer"]["email"]
+    code = re.search(r"Reply YES (\d{6})", sent_to(stack, email)[0]["body"]).group(1)
+    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != code][:5]
+    for guess in wrong:
+        assert inbound(stack, channel="email", **{"from": email}, body=f"YES {guess}")["outcome"] == "wrong_code"
+
+    assert inbound(stack, channel="email", **{"from": email}, body=f"YES {code}")["outcome"] == "locked"
+    assert sent_to(stack, email)[-1]["links"], "the page still works"
+    assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
+
+
+def test_stop_opts_out_and_the_next_request_goes_by_email(stack):
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="STOP")["outcome"] == "opted_out"
+    assert len(sent_to(stack, phone)) == 1, "no reply: the carrier confirms STOP"
+    assert "customer_opted_out" in [e["type"] for e in stack.case(case_id)["timeline"]]
+
+    again = body("delivery_update.json", phone=phone, email="stopped@example.com")
+    again["customer"]["preferredChannel"] = "sms"
+    second = stack.new_case(again)
+    case = stack.wait_for(second, "AWAITING_CUSTOMER")
+    asked = next(e for e in case["timeline"] if e["type"] == "customer_asked")
+    assert asked["detail"]["channel"] == "email"
+    assert len(sent_to(stack, phone)) == 1
+
+
+def test_replies_never_log_numbers_codes_or_links(stack, caplog, capfd):
+    caplog.set_level(logging.DEBUG, logger="loopgate")
+    caplog.set_level(logging.INFO)
+    sent, case_id = irreversible_case(stack)
+    email = sent["customer"]["email"]
+    code = re.search(r"Reply YES (\d{6})", sent_to(stack, email)[0]["body"]).group(1)
+    phone = "+4915100000077"
+    inbound(stack, channel="sms", **{"from": phone}, body="JA")
+    inbound(stack, channel="email", **{"from": email}, body="banana")
+    inbound(stack, channel="email", **{"from": email}, body=f"JA {code}")
+    stack.wait_for(case_id, "COMPLETED")
+
+    out, err = capfd.readouterr()
+    logs = "\n".join([caplog.text, out, err])
+    assert "reply received" in logs, "the inbound function's logs were captured"
+    links = [link.rsplit("/", 1)[1] for m in sent_to(stack, email) for link in m["links"]]
+    for secret in [phone, email, code, *links]:
+        assert secret not in logs
