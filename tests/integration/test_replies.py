@@ -5,7 +5,8 @@ import uuid
 
 import requests
 
-from tests.helpers import body
+from local.inbound import sns_event, sns_message
+from tests.helpers import body, load_event
 
 
 def inbound(stack, **reply) -> dict:
@@ -165,3 +166,33 @@ def test_replies_never_log_numbers_codes_or_links(stack, caplog, capfd):
     links = [link.rsplit("/", 1)[1] for m in sent_to(stack, email) for link in m["links"]]
     for secret in [phone, email, code, *links]:
         assert secret not in logs
+
+
+def test_the_sample_events_drive_the_inbound_function(stack):
+    """events/invoke/inbound_*.json are what `sam local invoke InboundFunction -e` takes."""
+    assert stack.engine.invoke("InboundFunction", load_event("invoke/inbound_sms.json")) == {
+        "outcomes": ["unknown_sender"]}
+    assert stack.engine.invoke("InboundFunction", load_event("invoke/inbound_email.json")) == {
+        "outcomes": ["unknown_sender"]}
+
+
+def test_mail_its_domain_does_not_vouch_for_answers_nothing(stack):
+    sent, case_id = irreversible_case(stack)
+    email = sent["customer"]["email"]
+    code = re.search(r"Reply YES (\d{6})", sent_to(stack, email)[0]["body"]).group(1)
+    topic, message = sns_message({"channel": "email", "from": email, "body": f"YES {code}"})
+    message["receipt"]["spfVerdict"] = message["receipt"]["dkimVerdict"] = {"status": "FAIL"}
+    event = sns_event(stack.engine.template.physical[topic]["Ref"], message)
+
+    assert stack.engine.invoke("InboundFunction", event) == {"outcomes": ["untrusted"]}
+
+    assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
+    assert len(sent_to(stack, email)) == 1, "a forged sender gets no answer"
+
+
+def test_a_reply_with_a_bad_field_is_refused_naming_it(stack):
+    response = requests.post(f"{stack.url}/_local/inbound", json={"channel": "fax", "from": "+49", "body": "2"},
+                             timeout=10)
+    assert response.status_code == 400 and response.json()["field"] == "channel"
+    response = requests.post(f"{stack.url}/_local/inbound", json={"channel": "sms", "body": "2"}, timeout=10)
+    assert response.status_code == 400 and response.json()["field"] == "from"

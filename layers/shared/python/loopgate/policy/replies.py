@@ -18,7 +18,8 @@ OPTION_WORDS = {"option", "nr", "nummer", "number", "termin", "date", "datum", "
 CODE_DIGITS = 6
 _THUMBS = {"\N{THUMBS UP SIGN}": " yes ", "\N{THUMBS DOWN SIGN}": " no "}
 _SKIN_TONES = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F]")
-_QUOTE_HEADER = re.compile(r"^(on|am)\s.+(wrote|schrieb)\s*:\s*$", re.IGNORECASE)
+# "On Mon, ... Ana wrote:", "Am 23.11.2026 schrieb Ana <ana@example.com>:"
+_QUOTE_HEADER = re.compile(r"^(on|am)\s.+\b(wrote|schrieb)\b.*:\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def read_reply(text: str) -> ReadReply:
     """What the first words say; words that contradict each other ("yes no") are not understood."""
     for emoji, word in _THUMBS.items():
         text = text.replace(emoji, word)
-    words = re.findall(r"[\wäöüß#]+", _SKIN_TONES.sub("", text).lower())
+    words = re.findall(r"#|\w+", _SKIN_TONES.sub("", text).lower())
     code = next((w for w in words if w.isdigit() and len(w) == CODE_DIGITS), None)
     rest = [w for w in words if w != code]
     if not rest:
