@@ -1,12 +1,13 @@
 """Customers answer by replying to the SMS or email: through POST /_local/inbound, as the carrier and SES would."""
 import logging
 import re
+import subprocess
 import uuid
 
 import requests
 
 from local.inbound import sns_event, sns_message
-from tests.helpers import body, load_event
+from tests.helpers import ROOT, body, load_event
 
 
 def inbound(stack, **reply) -> dict:
@@ -196,3 +197,21 @@ def test_a_reply_with_a_bad_field_is_refused_naming_it(stack):
     assert response.status_code == 400 and response.json()["field"] == "channel"
     response = requests.post(f"{stack.url}/_local/inbound", json={"channel": "sms", "body": "2"}, timeout=10)
     assert response.status_code == 400 and response.json()["field"] == "from"
+
+
+def test_the_readme_sms_walkthrough_runs_as_written(stack):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A customer answers by SMS"):]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    assert "URL=http://127.0.0.1:3000\n" in block
+    script = block.replace("URL=http://127.0.0.1:3000\n", f"URL={stack.url}\n", 1)
+    for _ in range(2):  # as often as you like: each run answers its own case
+        done = subprocess.run(["bash", "-c", script + '\necho "CASE=$CASE"'], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        case_id = re.search(r"^CASE=(case-\w+)$", done.stdout, re.M).group(1)
+        assert "2 = Freitag, 5. Dezember, 14-18 Uhr" in done.stdout, "the SMS was printed"
+        assert '{"outcome": "answered"}' in done.stdout
+        assert "'id': '2026-12-05'" in done.stdout
+        assert "Danke, wir haben Ihre Antwort erhalten (2: Freitag" in done.stdout
+        assert stack.case(case_id)["proposal"]["chosen"]["id"] == "2026-12-05"
