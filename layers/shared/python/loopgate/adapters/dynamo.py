@@ -641,6 +641,15 @@ class CaseStore:
                                  ScanIndexForward=False, Limit=limit, ConsistentRead=True).get("Items", [])
         return [from_item(i) for i in items]
 
+    def forget_reply_routes(self, sender_hash: str, case_id: str) -> None:
+        """Erasure: the routes from this sender to the case go (the sender's other cases keep theirs)."""
+        items = self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(f"REPLY#{sender_hash}"),
+                                ProjectionExpression="pk, sk, caseId")
+        with self.cases.batch_writer() as batch:
+            for item in items:
+                if item.get("caseId") == case_id:
+                    batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
     def add_reply_code(self, case_id: str, step_id: str, code_hash: str) -> None:
         """Each message of an irreversible step carries its own code; any of them confirms, once."""
         self.cases.update_item(Key=step_key(case_id, step_id), UpdateExpression="ADD codeHashes :h",
