@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from loopgate.usecases.replies import InboundReply, receive_reply
 from loopgate.wiring import MessengerSettings, StoreSettings, case_store, load_settings, messenger, workflow
@@ -112,7 +112,14 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
     outcomes = []
     for record in parse(event=event, model=SnsModel).Records:
-        message_id, reply = _read(json.loads(record.Sns.Message))
+        try:
+            message_id, reply = _read(json.loads(record.Sns.Message))
+        except (ValueError, ValidationError) as exc:
+            # Never retried into sense; named by field only: the values are phone numbers and the customer's text.
+            fields = [".".join(map(str, e["loc"])) for e in exc.errors()] if isinstance(exc, ValidationError) else []
+            logger.error("inbound notification not readable", extra={"fields": fields or ["(message)"]})
+            outcomes.append("unreadable")
+            continue
         if reply is None:
             logger.warning("inbound email not trusted (SPF/DKIM/DMARC or spam verdict); ignored")
             outcomes.append("untrusted")

@@ -162,7 +162,7 @@ def test_replies_never_log_numbers_codes_or_links(stack, caplog, capfd):
     stack.wait_for(case_id, "COMPLETED")
 
     out, err = capfd.readouterr()
-    logs = "\n".join([caplog.text, out, err])
+    logs = "\n".join([caplog.text, out, err, *(repr(vars(r)) for r in caplog.records)])
     assert "reply received" in logs, "the inbound function's logs were captured"
     links = [link.rsplit("/", 1)[1] for m in sent_to(stack, email) for link in m["links"]]
     for secret in [phone, email, code, *links]:
@@ -215,3 +215,18 @@ def test_the_readme_sms_walkthrough_runs_as_written(stack):
         assert "'id': '2026-12-05'" in done.stdout
         assert "Danke, wir haben Ihre Antwort erhalten (2: Freitag" in done.stdout
         assert stack.case(case_id)["proposal"]["chosen"]["id"] == "2026-12-05"
+
+
+def test_an_unreadable_notification_is_dropped_without_logging_its_content(stack, caplog, capfd):
+    caplog.set_level(logging.INFO)
+    phone = "+4915100000123"
+    event = sns_event(stack.engine.template.physical["InboundSmsTopic"]["Ref"],
+                      {"originationNumber": phone, "messageBody": "JA 482913"})  # no inboundMessageId
+
+    assert stack.engine.invoke("InboundFunction", event) == {"outcomes": ["unreadable"]}
+
+    (record,) = [r for r in caplog.records if r.getMessage() == "inbound notification not readable"]
+    assert record.fields == ["inboundMessageId"], "the field is named"
+    out, err = capfd.readouterr()
+    logs = "\n".join([caplog.text, out, err, *(repr(vars(r)) for r in caplog.records)])
+    assert phone not in logs and "482913" not in logs
