@@ -230,3 +230,17 @@ def test_an_unreadable_notification_is_dropped_without_logging_its_content(stack
     out, err = capfd.readouterr()
     logs = "\n".join([caplog.text, out, err, *(repr(vars(r)) for r in caplog.records)])
     assert phone not in logs and "482913" not in logs
+
+
+def test_a_reply_answers_the_newest_message_only(stack):
+    older, older_id = delivery_case(stack)
+    phone = older["customer"]["phone"]
+    newer = body("delivery_update.json", phone=phone)
+    newer_id = stack.new_case(newer)
+    stack.wait_for(newer_id, "AWAITING_CUSTOMER")
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="1")["outcome"] == "answered"
+    assert stack.wait_for(newer_id, "COMPLETED")["proposal"]["chosen"]["id"] == "2026-12-03"
+    assert inbound(stack, channel="sms", **{"from": phone}, body="2")["outcome"] == "answered_before"
+
+    assert stack.case(older_id)["status"] == "AWAITING_CUSTOMER", "the older request waits for its own answer"

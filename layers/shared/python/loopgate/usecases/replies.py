@@ -41,7 +41,7 @@ class ReplyOutcome:
     """What became of a reply (for the log and the metrics) and what we answer, if anything."""
 
     outcome: str  # answered | opted_out | not_understood | need_code | wrong_code | locked | unknown_sender |
-    #               answered_before | closed | expired | try_again
+    #               answered_before | closed | expired | changed | try_again
     text: str | None
     subject: str | None = None
     case_id: str | None = None
@@ -83,17 +83,20 @@ def receive_reply(store: CaseStore, workflow: Workflow, reply: InboundReply, pub
 
 
 def _newest_open(store: CaseStore, routes: list[dict[str, Any]]):
-    """The newest message whose step still waits, else why the newest one does not."""
-    refused: Gone | None = None
+    """The step of the newest message sent to this sender, if it still waits, else why not.
+
+    Only the newest: a customer replies to the message they last got, and a second "2" after an answer must hear
+    "already answered", not answer an older request they were not looking at (its link still works)."""
     for route in routes:
         try:
             link = store.get_link(route["linkHash"])
+        except NotFound:  # erased, or gone with its TTL: the message before it is the newest that counts
+            continue
+        try:
             return link, usable_step(store, link), None
         except Gone as exc:
-            refused = refused or exc
-        except NotFound:
-            continue
-    return None, None, refused or Gone("expired", reason="expired")
+            return link, None, exc
+    return None, None, Gone("expired", reason="expired")
 
 
 def _answer(store: CaseStore, workflow: Workflow, read: ReadReply, case: dict[str, Any], link, step,
@@ -124,7 +127,7 @@ def _answer(store: CaseStore, workflow: Workflow, read: ReadReply, case: dict[st
     except TryAgain:
         return say("try_again", "try_again")
     except Gone as exc:
-        reason = exc.reason if exc.reason in ("answered", "closed", "expired") else "closed"
+        reason = exc.reason if exc.reason in ("answered", "closed", "expired", "changed") else "closed"
         return say({"answered": "answered_before"}.get(reason, reason), reason)
     except InvalidInput:
         return say("not_understood", "not_understood", invitation=reply_invitation(locale, _invite(step, options),

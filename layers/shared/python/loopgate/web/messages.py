@@ -123,6 +123,7 @@ _REPLY = {
         "answered": "We already have your answer to this request; nothing more is needed.",
         "closed": "We are no longer waiting for this answer; a person from our team will contact you.",
         "expired": "This request has expired; a person from our team will contact you.",
+        "changed": "What our message showed has changed since; we will send you the current proposal.",
         "try_again": "We were just updating your request. Please send your answer again.",
         "unknown": "We could not find an open request for this sender. Please use the link in the message we "
                    "sent you, or reply from the number or address we wrote to.",
@@ -141,6 +142,8 @@ _REPLY = {
         "answered": "Wir haben Ihre Antwort auf diese Anfrage bereits; es ist nichts weiter nötig.",
         "closed": "Wir warten nicht mehr auf diese Antwort; eine Person aus unserem Team meldet sich bei Ihnen.",
         "expired": "Diese Anfrage ist abgelaufen; eine Person aus unserem Team meldet sich bei Ihnen.",
+        "changed": "Was unsere Nachricht zeigte, hat sich inzwischen geändert; wir senden Ihnen den aktuellen "
+                   "Vorschlag.",
         "try_again": "Wir haben Ihre Anfrage gerade aktualisiert. Bitte senden Sie Ihre Antwort noch einmal.",
         "unknown": "Wir haben keine offene Anfrage für diesen Absender gefunden. Bitte benutzen Sie den Link aus "
                    "unserer Nachricht oder antworten Sie von der Nummer oder Adresse, an die wir geschrieben haben.",
