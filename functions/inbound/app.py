@@ -2,6 +2,7 @@
 customer's open step, and the sender gets a reply (docs/messaging.md)."""
 import json
 from email import message_from_string, policy
+from email.utils import parseaddr
 from typing import Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -72,26 +73,40 @@ class SesReceived(BaseModel):
     content: str
 
 
-def _trusted(receipt: SesReceipt) -> bool:
-    """A From: line is easy to forge: only mail that its domain vouches for (SPF or DKIM, DMARC not failed),
-    and that is not spam or a virus, may answer for the customer."""
-    return (receipt.spamVerdict.status != "FAIL" and receipt.virusVerdict.status != "FAIL"
-            and "PASS" in (receipt.spfVerdict.status, receipt.dkimVerdict.status)
+def _domain(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2].lower()
+
+
+def _trusted(received: SesReceived, sender: str) -> bool:
+    """A From: line is easy to forge: only mail its domain vouches for may answer for the customer. DMARC passes
+    only when SPF or DKIM passed for the From: domain itself; without DMARC (GRAY), an SPF pass counts only for an
+    envelope sender of the same domain (a pass for the forger's own domain proves nothing). Spam and viruses never."""
+    receipt = received.receipt
+    if "FAIL" in (receipt.spamVerdict.status, receipt.virusVerdict.status):
+        return False
+    if receipt.dmarcVerdict is not None and receipt.dmarcVerdict.status == "PASS":
+        return True
+    return (receipt.spfVerdict.status == "PASS" and bool(_domain(sender))
+            and _domain(received.mail.source) == _domain(sender)
             and (receipt.dmarcVerdict is None or receipt.dmarcVerdict.status != "FAIL"))
 
 
-def _email_reply(received: SesReceived) -> InboundReply:
+def _email_reply(received: SesReceived) -> InboundReply | None:
+    """The reply in the mail, if its sender is trusted."""
     mail = message_from_string(received.content, policy=policy.default)
+    sender = str(mail["From"] or received.mail.source)
+    if not _trusted(received, sender):
+        return None
     part = mail.get_body(preferencelist=("plain",))
-    return InboundReply(channel="email", sender=str(mail["From"] or received.mail.source),
-                        body=part.get_content() if part else "", subject=str(mail["Subject"] or ""))
+    return InboundReply(channel="email", sender=sender, body=part.get_content() if part else "",
+                        subject=str(mail["Subject"] or ""))
 
 
 def _read(message: dict) -> tuple[str, InboundReply | None]:
     """The reply a notification carries and its id; None for mail we do not trust."""
     if message.get("notificationType") == "Received":
         received = SesReceived.model_validate(message)
-        return received.mail.messageId, _email_reply(received) if _trusted(received.receipt) else None
+        return received.mail.messageId, _email_reply(received)
     sms = InboundSms.model_validate(message)
     return sms.inboundMessageId, InboundReply(channel="sms", sender=sms.originationNumber, body=sms.messageBody)
 
@@ -121,7 +136,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             outcomes.append("unreadable")
             continue
         if reply is None:
-            logger.warning("inbound email not trusted (SPF/DKIM/DMARC or spam verdict); ignored")
+            logger.warning("inbound email not trusted (DMARC, SPF or spam verdict); ignored")
             outcomes.append("untrusted")
             continue
         done = answer_once(notification={"messageId": message_id, "reply": reply.__dict__})

@@ -182,10 +182,16 @@ def test_mail_its_domain_does_not_vouch_for_answers_nothing(stack):
     email = sent["customer"]["email"]
     code = re.search(r"Reply YES (\d{6})", sent_to(stack, email)[0]["body"]).group(1)
     topic, message = sns_message({"channel": "email", "from": email, "body": f"YES {code}"})
-    message["receipt"]["spfVerdict"] = message["receipt"]["dkimVerdict"] = {"status": "FAIL"}
-    event = sns_event(stack.engine.template.physical[topic]["Ref"], message)
+    receipt = message["receipt"]
+    receipt["spfVerdict"] = receipt["dkimVerdict"] = receipt["dmarcVerdict"] = {"status": "FAIL"}
+    forged = sns_event(stack.engine.template.physical[topic]["Ref"], message)
+    # SPF passes for the forger's own domain; the customer's domain publishes no DMARC policy.
+    receipt["spfVerdict"], receipt["dmarcVerdict"] = {"status": "PASS"}, {"status": "GRAY"}
+    message["mail"]["source"] = "bounce@forger.example"
+    own_domain = sns_event(stack.engine.template.physical[topic]["Ref"], message)
 
-    assert stack.engine.invoke("InboundFunction", event) == {"outcomes": ["untrusted"]}
+    assert stack.engine.invoke("InboundFunction", forged) == {"outcomes": ["untrusted"]}
+    assert stack.engine.invoke("InboundFunction", own_domain) == {"outcomes": ["untrusted"]}
 
     assert stack.case(case_id)["status"] == "AWAITING_CUSTOMER"
     assert len(sent_to(stack, email)) == 1, "a forged sender gets no answer"
