@@ -72,6 +72,8 @@ def test_a_reply_not_understood_gets_help_and_a_working_link(stack):
     sent, case_id = delivery_case(stack)
     phone = sent["customer"]["phone"]
 
+    assert inbound(stack, channel="sms", **{"from": phone}, body="3")["outcome"] == "not_understood", "2 options"
+    assert inbound(stack, channel="sms", **{"from": phone}, body="JA")["outcome"] == "not_understood", "no yes/no"
     assert inbound(stack, channel="sms", **{"from": phone}, body="maybe thursday?")["outcome"] == "not_understood"
 
     help_ = sent_to(stack, phone)[-1]
