@@ -33,6 +33,8 @@ Customers
   curl -s {url}/_local/outbox          # emails and SMS sent, newest last, each with its caseId and links
   open the link in a browser, or:  curl -s -X POST <link> -H 'Content-Type: application/json' \\
        -H 'Accept: application/json' -d '{{"response": "confirm"}}'
+  or reply to the SMS or email as the customer (the carrier and SES, stood in for):
+  curl -s -X POST {url}/_local/inbound -d '{{"channel": "sms", "from": "+4917612345678", "body": "2"}}'
 
 Downstream events (CaseActionApproved, CaseStatusChanged):  curl -s {url}/_local/events
 Stop with Ctrl-C.

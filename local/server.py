@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .apigateway import ApiGateway, HttpResponse, _json
 from .engine import LocalEngine
+from .inbound import InboundError, sns_event, sns_message
 
 log = logging.getLogger("local.engine")
 _LINK_PATH = re.compile(r"/c/[^/?\s]+")
@@ -50,7 +51,8 @@ def outbox_items(engine: LocalEngine) -> list[dict]:
 
 
 # The /_local helpers and their methods (OPTIONS lists them as it lists the API's).
-LOCAL_ROUTES = {"/_local/token": ("POST",), "/_local/outbox": ("GET",), "/_local/events": ("GET",)}
+LOCAL_ROUTES = {"/_local/token": ("POST",), "/_local/outbox": ("GET",), "/_local/events": ("GET",),
+                "/_local/inbound": ("POST",)}
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -135,11 +137,29 @@ class LocalServer:
                 return _json(400, {"error": "mfa: true or false", "field": "mfa"})
             return _json(200, {"token": self.gateway.mint_token(sub, groups, request.get("email"), ttl=ttl, mfa=mfa),
                                "sub": sub, "groups": groups})
+        if method == "POST" and path == "/_local/inbound":
+            return self.inbound(body)
         if method == "GET" and path == "/_local/outbox":
             return _json(200, {"items": outbox_items(self.engine)})
         if method == "GET" and path == "/_local/events":
             return _json(200, {"items": self.engine.downstream_events()})
         return None
+
+    def inbound(self, body: bytes) -> HttpResponse:
+        """A customer's SMS or email reply, handed to the inbound function as SNS would hand it."""
+        try:
+            request = json.loads(body or b"{}")
+            if not isinstance(request, dict):
+                raise ValueError
+        except ValueError:
+            return _json(400, {"error": "(body): must be a JSON object", "field": "(body)"})
+        try:
+            topic, message = sns_message(request)
+        except InboundError as exc:
+            return _json(400, {"error": str(exc), "field": exc.field})
+        result = self.engine.invoke("InboundFunction",
+                                    sns_event(self.engine.template.physical[topic]["Ref"], message))
+        return _json(200, {"outcome": result["outcomes"][0]})
 
     def start(self) -> LocalServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="loopgate-http", daemon=True)

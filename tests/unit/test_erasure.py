@@ -8,6 +8,7 @@ from boto3.dynamodb.conditions import Key
 from loopgate.errors import Forbidden, NotFound
 from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer
 from loopgate.policy.erasure import ERASED
+from loopgate.policy.replies import sender_hash
 from loopgate.usecases.customer_steps import answer, give_customer_feedback
 from loopgate.usecases.erasure import customer_hash, erase_customer
 from loopgate.usecases.links import link_hash
@@ -80,6 +81,17 @@ def test_erasure_removes_the_customers_words_and_keeps_the_decision(world):
     assert "answer" not in step and step["kind"] == "confirm"
     with pytest.raises(NotFound):
         world.store.get_link(link_hash(link))
+
+
+def test_erasure_forgets_where_the_customers_replies_would_go(world):
+    case_id, _ = completed_case(world)
+    customer = contract_change("cust-erase-1")["customer"]
+    senders = [sender_hash("email", customer["email"]), sender_hash("sms", customer["phone"])]
+    assert [r["caseId"] for s in senders for r in world.store.reply_routes(s)] == [case_id]
+
+    erase_customer(world.store, LEAD, "cust-erase-1", "GDPR art. 17 request 2026-119")
+
+    assert [r for s in senders for r in world.store.reply_routes(s)] == []
 
 
 def test_the_erasure_is_on_the_timeline_and_in_a_record_without_the_customer_id(world):

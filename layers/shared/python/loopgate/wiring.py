@@ -35,6 +35,7 @@ class WorkflowSettings(BaseModel):
 
 class SenderSettings(BaseModel):
     sender_email: str
+    reply_to_email: str | None = None  # where customers' email replies go (docs/messaging.md)
 
 
 class MessengerSettings(SenderSettings):
@@ -113,7 +114,9 @@ def workflow() -> Workflow:
 
 @lru_cache(maxsize=1)
 def messenger() -> CustomerMessenger:
-    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), load_settings(SenderSettings).sender_email)
+    # Functions that only tell the customer something (a contact's promise) send no link: no base URL needed.
+    config = load_settings(SenderSettings)
+    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), config.sender_email, config.reply_to_email)
 
 
 @lru_cache(maxsize=1)

@@ -114,6 +114,16 @@ def link_key(link_hash: str) -> dict[str, str]:
     return {"pk": f"LINK#{link_hash}", "sk": "LINK"}
 
 
+def reply_key(sender_hash: str, sent_at: str, case_id: str, step_id: str) -> dict[str, str]:
+    """Where a reply from this sender finds the step its message asked: newest message last in the partition.
+    The sender is a hash of the address the message went to; the link is its hash, never the id."""
+    return {"pk": f"REPLY#{sender_hash}", "sk": f"{sent_at}#{case_id}#{step_id}"}
+
+
+def opt_out_key(sender_hash: str) -> dict[str, str]:
+    return {"pk": f"OPTOUT#{sender_hash}", "sk": "OPTOUT"}
+
+
 def queue_key(queue: str) -> str:
     return f"QUEUE#{queue}"
 
@@ -642,6 +652,48 @@ class CaseStore:
             ConditionExpression="attribute_exists(usedAt) AND attribute_not_exists(feedbackAt)",
             ExpressionAttributeValues={":now": now_iso()},
         )
+
+    # ------------------------------------------------------------ replies by SMS and email
+    def put_reply_route(self, sender_hash: str, route: dict[str, Any]) -> None:
+        item = {**reply_key(sender_hash, route["sentAt"], route["caseId"], route["stepId"]), **route,
+                "expiresAt": min(route.get("expiresAt") or self._expiry(), self._expiry())}
+        self.cases.put_item(Item=to_item(item))
+
+    def reply_routes(self, sender_hash: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The messages last sent to this sender, newest first."""
+        items = self.cases.query(KeyConditionExpression=Key("pk").eq(f"REPLY#{sender_hash}"),
+                                 ScanIndexForward=False, Limit=limit, ConsistentRead=True).get("Items", [])
+        return [from_item(i) for i in items]
+
+    def forget_reply_routes(self, sender_hash: str, case_id: str) -> None:
+        """Erasure: the routes from this sender to the case go (the sender's other cases keep theirs)."""
+        items = self._all_pages(self.cases, KeyConditionExpression=Key("pk").eq(f"REPLY#{sender_hash}"),
+                                ProjectionExpression="pk, sk, caseId")
+        with self.cases.batch_writer() as batch:
+            for item in items:
+                if item.get("caseId") == case_id:
+                    batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
+    def add_reply_code(self, case_id: str, step_id: str, code_hash: str) -> None:
+        """Each message of an irreversible step carries its own code; any of them confirms, once."""
+        self.cases.update_item(Key=step_key(case_id, step_id), UpdateExpression="ADD codeHashes :h",
+                               ConditionExpression="attribute_exists(pk)",
+                               ExpressionAttributeValues={":h": {code_hash}})
+
+    def take_code_attempt(self, case_id: str, step_id: str, limit: int) -> bool:
+        """Counts a code tried by reply; False once `limit` attempts were made (guessing a code is then over)."""
+        return _if_condition_holds(
+            self.cases.update_item, Key=step_key(case_id, step_id), UpdateExpression="ADD codeAttempts :one",
+            ConditionExpression="attribute_exists(pk) "
+                                "AND (attribute_not_exists(codeAttempts) OR codeAttempts < :limit)",
+            ExpressionAttributeValues={":one": 1, ":limit": limit})
+
+    def opt_out(self, sender_hash: str, channel: str) -> None:
+        self.cases.put_item(Item={**opt_out_key(sender_hash), "channel": channel, "at": now_iso()})
+
+    def is_opted_out(self, sender_hash: str) -> bool:
+        return "Item" in self.cases.get_item(Key=opt_out_key(sender_hash), ConsistentRead=True,
+                                             ProjectionExpression="pk")
 
     def add_effort(self, case_id: str, **counts: int) -> None:
         """Customer-effort counters on the case (commutative ADDs: no version check needed)."""

@@ -26,11 +26,12 @@ from loopgate.errors import (
 )
 from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
+from loopgate.policy.replies import new_reply_code, reply_code_hash, sender_hash
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
 from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
-from loopgate.web.messages import customer_message
+from loopgate.web.messages import ReplyInvite, customer_message
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
 # What each kind of request lets the customer answer; "human" is always there.
@@ -77,9 +78,12 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     message = customer_message(
         locale=customer.get("locale"), title=_title(journey, customer.get("locale")), name=customer.get("name"),
         url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=plan.limits.customerSeconds,
-        intro=_intro(journey, customer.get("locale")), reminder=reminder)
+        intro=_intro(journey, customer.get("locale")), reminder=reminder,
+        invite=_reply_invite(store, case, journey, step_id, kind))
+    # A channel the customer opted out of (STOP) is as if they had given none: the other one, else a person.
+    email, phone = _reachable(store, customer)
     try:
-        delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
+        delivery = messenger.send(email=email, phone=phone, message=message,
                                   prefer=customer.get("preferredChannel") or "email")
     except DeliveryFailed as exc:
         store.close_step(case["caseId"], step_id)
@@ -87,6 +91,11 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
                            "Neither email nor SMS reached the customer; a person will reach out",
                            detail={"attempts": str(exc)})
         raise CustomerUnreachable(str(exc)) from exc
+    # A reply from the address this message went to finds the step (usecases/replies.py).
+    store.put_reply_route(sender_hash(delivery.channel, email if delivery.channel == "email" else phone),
+                          {"caseId": case["caseId"], "stepId": step_id, "linkHash": link_hash(link_id),
+                           "channel": delivery.channel, "sentAt": now_iso(),
+                           "expiresAt": valid_until + RETENTION_SECONDS})
     store.mark_step_sent(case["caseId"], step_id, task_token)
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
     # Each send holds its own token: the same token is the same send, however often this step is retried.
@@ -107,6 +116,35 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 
 
+def _reachable(store: CaseStore, customer: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The customer's email and phone, less any they opted out of."""
+    email, phone = customer.get("email"), customer.get("phone")
+    return (None if email and store.is_opted_out(sender_hash("email", email)) else email,
+            None if phone and store.is_opted_out(sender_hash("sms", phone)) else phone)
+
+
+def irreversible(journey: Journey, case: dict[str, Any]) -> bool:
+    """As the irreversible signal reads it: the journey's flag, or the proposal's own."""
+    return journey.irreversible or bool(case["proposal"].get("irreversible"))
+
+
+def offered_options(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The options of a choice, in the order the page and the message number them."""
+    return [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
+
+
+def _reply_invite(store: CaseStore, case: dict[str, Any], journey: Journey, step_id: str,
+                  kind: str) -> ReplyInvite:
+    """What the message says the customer may reply; an answer that lets an irreversible action go ahead needs
+    the one-time code this message carries (each message its own, stored hashed on the step)."""
+    code = None
+    if kind in ("confirm", "choose") and irreversible(journey, case):
+        code = new_reply_code()
+        store.add_reply_code(case["caseId"], step_id, reply_code_hash(step_id, code))
+    labels = tuple(str(o.get("label") or o.get("id")) for o in offered_options(case)) if kind == "choose" else ()
+    return ReplyInvite(kind=kind, options=labels, code=code)
+
+
 def _localized(texts: dict[str, str], locale: str | None) -> str | None:
     return texts.get((locale or "en").split("-")[0]) or texts.get("en")
 
@@ -122,6 +160,11 @@ def _intro(journey: Journey, locale: str | None) -> str | None:
 def _open_step(store: CaseStore, link_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The link and its step, if the link may still be used; Gone (410) or NotFound (404) if not."""
     link = store.get_link(link_hash(link_id))
+    return link, usable_step(store, link)
+
+
+def usable_step(store: CaseStore, link: dict[str, Any]) -> dict[str, Any]:
+    """The step a link record leads to, if the link may still be used; Gone if not."""
     try:
         step = store.get_step(link["caseId"], link["stepId"])
     except NotFound:
@@ -132,7 +175,7 @@ def _open_step(store: CaseStore, link_id: str) -> tuple[dict[str, Any], dict[str
         raise Gone("we are no longer waiting for this answer; a person from our team will contact you", reason="closed")
     if step["validUntil"] <= epoch():
         raise Gone("this link has expired", reason="expired")
-    return link, step
+    return step
 
 
 def link_locale(store: CaseStore, link_id: str) -> str | None:
@@ -186,7 +229,7 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
     view["about"] = {k: case["payload"][k] for k in journey.customerStep.about if k in case["payload"]}
     view["before"] = {k: case["payload"][v] for k, v in journey.customerStep.changes.items() if v in case["payload"]}
     if kind == "choose":
-        view["options"] = [o for o in case["proposal"].get("options", []) if isinstance(o, dict)]
+        view["options"] = offered_options(case)
     if kind == "provide":
         view["question"] = step.get("question")
         view["fields"] = [{"name": name, "label": spec.label or name, "type": spec.type,
@@ -306,6 +349,13 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
 
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
     link, step = _open_step(store, link_id)
+    return answer_through(store, workflow, link, step, reply)
+
+
+def answer_through(store: CaseStore, workflow: Workflow, link: dict[str, Any], step: dict[str, Any],
+                   reply: CustomerAnswer) -> dict[str, Any]:
+    """The answer to an open step through one of its links (the page's, or the message a reply answers):
+    single use, the same checks, the link used up."""
     case = store.get_case(link["caseId"])
     if step.get("proposalVersion") not in (None, proposal_version(case["proposal"])):
         # The customer answers what their message showed; a changed proposal is a new question.

@@ -13,6 +13,7 @@ from loopgate.models import Reviewer
 from loopgate.policy import erasure as policy
 from loopgate.policy import sealing
 from loopgate.policy.journeys import get_journey
+from loopgate.policy.replies import sender_hash
 from loopgate.ports import CaseStore
 
 ERASERS = roles.LEADS
@@ -106,6 +107,10 @@ def _erase_case(store: CaseStore, case: dict[str, Any], items: list[dict[str, An
         if task["status"] != "OPEN" and clean != task:  # an open task holds no decision yet
             rewritten.append(clean)
     store.delete_links(links)  # first: the steps rewritten below no longer name them
+    # A reply route's key is a hash of the contact: a phone number's hash is found again by trying numbers.
+    for channel, field in (("email", "email"), ("sms", "phone")):
+        if (case.get("customer") or {}).get(field):
+            store.forget_reply_routes(sender_hash(channel, case["customer"][field]), case["caseId"])
     store.replace_items(rewritten)
     store.append_event(case["caseId"], ERASED_EVENT, "Personal data erased on request", actor=f"lead:{caller.sub}",
                        detail={"reason": reason, "pseudonym": pseudonym}, at=at)

@@ -42,7 +42,8 @@ def language(locale: str | None) -> str:
 
 
 def customer_message(*, locale: str | None, title: str, name: str | None, url: str, valid_seconds: int,
-                     intro: str | None = None, reminder: bool = False) -> CustomerMessage:
+                     intro: str | None = None, reminder: bool = False,
+                     invite: ReplyInvite | None = None) -> CustomerMessage:
     t = _TEXT[language(locale)]
     hours = max(1, valid_seconds // 3600)
     greeting = t["greeting"].format(name=name or "").replace(" ,", ",")
@@ -52,9 +53,44 @@ def customer_message(*, locale: str | None, title: str, name: str | None, url: s
             f"<p><a href=\"{escape(url)}\">{escape(t['cta'])}</a></p>"
             f"<p>{escape(t['person'])}</p><p>{escape(t['expires'].format(hours=hours))}</p>")
     subject = (t["reminder"] + " " if reminder else "") + t["subject"].format(title=title)
-    return CustomerMessage(subject=subject, text=text, html=html,
-                           sms=(t["reminder"] + " " if reminder else "") + t["sms"].format(title=title, url=url,
-                                                                                           hours=hours))
+    sms = (t["reminder"] + " " if reminder else "") + t["sms"].format(title=title, url=url, hours=hours)
+    if invite:
+        by_mail = reply_invitation(locale, invite, "email")
+        text += "\n\n" + by_mail
+        html += "".join(f"<p>{escape(line)}</p>" for line in by_mail.split("\n"))
+        sms += "\n" + reply_invitation(locale, invite, "sms")
+    return CustomerMessage(subject=subject, text=text, html=html, sms=sms)
+
+
+@dataclass(frozen=True)
+class ReplyInvite:
+    """What the customer can answer by replying to the message itself (docs/messaging.md)."""
+
+    kind: str  # the step's kind: confirm | choose | provide | correct
+    options: tuple[str, ...] = ()  # the labels of a choice, numbered from 1 in the message
+    code: str | None = None  # an irreversible action's one-time code, to be sent with the answer
+
+
+_INVITE = {
+    "en": {
+        "confirm": "Reply YES to confirm or NO to decline.",
+        "confirm_code": "Reply YES {code} to confirm, or NO to decline.",
+        "choose": "Reply with the number of your choice:",
+        "choose_code": "Reply with the number of your choice and the code {code} (for example: 1 {code}):",
+        "other": "You can also reply to this message.",
+        "person": "Reply PERSON to talk to a person.",
+        "stop": "STOP: no more text messages.",
+    },
+    "de": {
+        "confirm": "Antworten Sie JA zum Bestätigen oder NEIN zum Ablehnen.",
+        "confirm_code": "Antworten Sie JA {code} zum Bestätigen oder NEIN zum Ablehnen.",
+        "choose": "Antworten Sie mit der Nummer Ihrer Wahl:",
+        "choose_code": "Antworten Sie mit der Nummer Ihrer Wahl und dem Code {code} (zum Beispiel: 1 {code}):",
+        "other": "Sie können auch auf diese Nachricht antworten.",
+        "person": "Antworten Sie MENSCH für ein Gespräch mit einer Person.",
+        "stop": "STOPP: keine SMS mehr.",
+    },
+}
 
 
 # ---------------------------------------------------------------- a person will contact the customer
@@ -130,3 +166,81 @@ def not_reached_message(*, locale: str | None, name: str | None, how: str, refer
 
 def _greeting(locale: str | None, name: str | None) -> str:
     return _TEXT[language(locale)]["greeting"].format(name=name or "").replace(" ,", ",")
+
+
+def reply_invitation(locale: str | None, invite: ReplyInvite, channel: str) -> str:
+    t = _INVITE[language(locale)]
+    code = "_code" if invite.code else ""
+    if invite.kind == "confirm":
+        lines = [t["confirm" + code].format(code=invite.code)]
+    elif invite.kind == "choose" and invite.options:
+        lines = [t["choose" + code].format(code=invite.code)]
+        lines += [f"{number} = {label}" for number, label in enumerate(invite.options, start=1)]
+    else:
+        lines = []
+    lines.append(t["person"])
+    if channel == "sms":
+        lines.append(t["stop"])
+    return "\n".join(lines)
+
+
+_REPLY = {
+    "en": {
+        "subject": "Your reply",
+        "received": "Thank you, we received your answer ({what}). No need to use the link any more.",
+        "person": "Thank you. A person from our team will contact you within {hours} hours.",
+        "need_code": "To go ahead, please reply with your answer and the 6-digit code from our message, "
+                     "for example: {example}",
+        "wrong_code": "That code does not match the one in our message. Please check it and reply again, "
+                      "for example: {example}",
+        "locked": "Too many wrong codes. Please use this link instead: {url}",
+        "not_understood": "Sorry, we did not understand your reply.\n{invitation}\nOr use this link: {url}",
+        "answered": "We already have your answer to this request; nothing more is needed.",
+        "closed": "We are no longer waiting for this answer; a person from our team will contact you.",
+        "expired": "This request has expired; a person from our team will contact you.",
+        "changed": "What our message showed has changed since; we will send you the current proposal.",
+        "try_again": "We were just updating your request. Please send your answer again.",
+        "unknown": "We could not find an open request for this sender. Please use the link in the message we "
+                   "sent you, or reply from the number or address we wrote to.",
+    },
+    "de": {
+        "subject": "Ihre Antwort",
+        "received": "Danke, wir haben Ihre Antwort erhalten ({what}). Sie müssen den Link nicht mehr benutzen.",
+        "person": "Danke. Eine Person aus unserem Team meldet sich innerhalb von {hours} Stunden bei Ihnen.",
+        "need_code": "Um fortzufahren, antworten Sie bitte mit Ihrer Antwort und dem 6-stelligen Code aus "
+                     "unserer Nachricht, zum Beispiel: {example}",
+        "wrong_code": "Der Code stimmt nicht mit dem aus unserer Nachricht überein. Bitte prüfen Sie ihn und "
+                      "antworten Sie erneut, zum Beispiel: {example}",
+        "locked": "Zu viele falsche Codes. Bitte benutzen Sie stattdessen diesen Link: {url}",
+        "not_understood": "Wir haben Ihre Antwort leider nicht verstanden.\n{invitation}\n"
+                          "Oder benutzen Sie diesen Link: {url}",
+        "answered": "Wir haben Ihre Antwort auf diese Anfrage bereits; es ist nichts weiter nötig.",
+        "closed": "Wir warten nicht mehr auf diese Antwort; eine Person aus unserem Team meldet sich bei Ihnen.",
+        "expired": "Diese Anfrage ist abgelaufen; eine Person aus unserem Team meldet sich bei Ihnen.",
+        "changed": "Was unsere Nachricht zeigte, hat sich inzwischen geändert; wir senden Ihnen den aktuellen "
+                   "Vorschlag.",
+        "try_again": "Wir haben Ihre Anfrage gerade aktualisiert. Bitte senden Sie Ihre Antwort noch einmal.",
+        "unknown": "Wir haben keine offene Anfrage für diesen Absender gefunden. Bitte benutzen Sie den Link aus "
+                   "unserer Nachricht oder antworten Sie von der Nummer oder Adresse, an die wir geschrieben haben.",
+    },
+}
+
+
+def reply_text(locale: str | None, key: str, **values: str) -> str:
+    """What we answer to an SMS or email reply; None as locale: a sender we do not know, told in both languages."""
+    if locale is None:
+        return "\n\n".join(_REPLY[lang][key].format(**values) for lang in ("en", "de"))
+    return _REPLY[language(locale)][key].format(**values)
+
+
+def reply_subject(locale: str | None) -> str:
+    return _REPLY[language(locale)]["subject"]
+
+
+_WHAT = {"en": {"confirm": "confirmed", "reject": "declined", "choose": "{label}"},
+         "de": {"confirm": "bestätigt", "reject": "abgelehnt", "choose": "{label}"}}
+
+
+def answer_words(locale: str | None, response: str, label: str | None = None) -> str:
+    """The answer a reply was read as, in the customer's words: the thanks repeats it so a misreading shows."""
+    return _WHAT[language(locale)][response].format(label=label or "")
