@@ -101,7 +101,7 @@ def test_every_function_logs_to_a_group_with_retention():
     """Lambda logs to /aws/lambda/<name> unless told otherwise; a group Lambda creates itself keeps logs forever."""
     functions = _translated_of_type("AWS::Lambda::Function")
     groups = _translated_of_type("AWS::Logs::LogGroup")
-    assert len(functions) == 10
+    assert len(functions) == 11
     for logical_id, function in functions.items():
         props = function["Properties"]
         group_ref = props["LoggingConfig"]["LogGroup"]["Ref"]

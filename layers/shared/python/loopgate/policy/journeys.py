@@ -191,7 +191,7 @@ class Memory(BaseModel):
 
 
 GuardrailMetric = Literal["effortPerCase", "repeatContactRate", "negativeFeedbackRate", "auditDisagreementRate",
-                          "customerRejectionRate"]
+                          "customerRejectionRate", "followUpUnsolvedRate"]
 
 
 class Guardrail(BaseModel):
@@ -223,6 +223,27 @@ class Guardrail(BaseModel):
         return self
 
 
+class FollowUp(BaseModel):
+    """After the case completed, the customer is asked whether it solved their problem; "no" reopens the case to a
+    person who contacts them (docs/journeys.md, "Follow-up after resolution")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    afterSeconds: int = Field(ge=3600, le=90 * 24 * 3600, strict=True,
+                              description="How long after the case completed the customer is asked (1 hour to "
+                              "90 days; the follow-up job looks once an hour).")
+    question: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+                   Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
+        description="Per locale: the question the customer answers yes or no; English is required.")
+
+    @model_validator(mode="after")
+    def _english_and_german(self) -> FollowUp:
+        missing = [lang for lang in ("en", "de") if lang not in self.question]
+        if missing:
+            raise ValueError(f"question: needs the {missing[0]!r} text (customers are asked in English and German)")
+        return self
+
+
 class Journey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -248,6 +269,8 @@ class Journey(BaseModel):
         default_factory=dict, description="Guards this journey relaxes, each with the reason (shown on the case).")
     memory: Memory = Field(default_factory=Memory)
     guardrails: list[Guardrail] = Field(default_factory=list)
+    followUp: FollowUp | None = Field(default=None, description="Ask the customer after completion whether it "
+                                      "solved their problem; none: no follow-up.")
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review

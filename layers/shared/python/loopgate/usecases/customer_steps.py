@@ -28,6 +28,7 @@ from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
+from loopgate.usecases.follow_ups import answer_follow_up
 from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import customer_message
@@ -39,6 +40,7 @@ ALLOWED = {
     "choose": ("choose", "human"),
     "provide": ("provide", "human"),
     "correct": ("confirm", "correct", "human"),
+    "followup": ("confirm", "reject"),  # after completion: solved / not solved (a "no" brings a person)
 }
 
 
@@ -195,6 +197,8 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
                           if name in _askable(step, journey)]
     if kind == "correct":
         view["extracted"] = case["payload"].get("extracted", {})
+    if kind == "followup":
+        view["title"] = view["question"] = step.get("question")
     return view
 
 
@@ -307,6 +311,8 @@ def check_reply(step: dict[str, Any], reply: CustomerAnswer, case: dict[str, Any
 def answer(store: CaseStore, workflow: Workflow, link_id: str, reply: CustomerAnswer) -> dict[str, Any]:
     link, step = _open_step(store, link_id)
     case = store.get_case(link["caseId"])
+    if step["kind"] == "followup":  # no workflow waits on it: the answer itself records, or reopens the case
+        return answer_follow_up(store, workflow, link, step, case, reply)
     if step.get("proposalVersion") not in (None, proposal_version(case["proposal"])):
         # The customer answers what their message showed; a changed proposal is a new question.
         raise Gone("what this link showed has changed since; we will send you the current proposal", reason="changed")

@@ -7,6 +7,7 @@ from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import next_plan
 from loopgate.ports import CaseStore
+from loopgate.usecases.follow_ups import schedule_follow_up
 from loopgate.usecases.learning import observe_outcome
 
 
@@ -36,4 +37,5 @@ def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | N
         store.append_event(case["caseId"], event["type"], event["summary"], actor=event["actor"],
                            detail=event["detail"], at=at)
     plan = transition.plan.model_copy(update={"journey": case["journey"]})
+    schedule_follow_up(store, case, plan)
     return {"caseId": case["caseId"], "plan": plan.model_dump()}
