@@ -209,7 +209,8 @@ class Guardrail(BaseModel):
     baselineDays: int = Field(default=7, ge=1, le=60)
     restoreBelow: float | None = Field(default=None, ge=0, description="Restores at or below this value "
                                        "(hysteresis); default: 80 % of the threshold.")
-    minCases: int = Field(default=10, ge=1, description="Fewer cases in the window: no verdict.")
+    minCases: int = Field(default=10, ge=1, description="Fewer cases in the window: no verdict (for "
+                          "followUpUnsolvedRate: fewer follow-up answers).")
     action: Literal["people", "audit"] = "people"
     auditRate: float | None = Field(default=None, gt=0, le=1, description="action audit: the raised rate.")
     explain: str = Field(min_length=1)

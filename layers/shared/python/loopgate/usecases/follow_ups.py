@@ -182,8 +182,9 @@ def answer_follow_up(store: CaseStore, workflow: Workflow, link: dict[str, Any],
             store.release_step(case["caseId"], step["stepId"])
             store.set_link_used(link["linkHash"], False)
             raise
+        said = f': "{reply.comment}"' if reply.comment else ""  # the person who calls reads it in the history
         store.append_event(case["caseId"], "follow_up_not_solved",
-                           "The customer said this did not solve their problem; a person will contact them",
+                           f"The customer said this did not solve their problem{said}; a person will contact them",
                            actor="customer", detail=detail)
     store.forget_step_token(case["caseId"], step["stepId"])
     observe_after_effect(observe_follow_up, store, case, "solved" if solved else "not_solved")
