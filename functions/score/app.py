@@ -32,7 +32,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     else:
         result = score_case(case_store(), state.caseId, cloud_judge())
     plan = result["plan"]
-    logger.info("case scored", extra={"next": plan["next"], "queue": plan["queue"]})
+    logger.info("case reopened" if plan.get("task") == "contact" and (state.model_extra or {}).get("reopen")
+                else "case scored", extra={"next": plan["next"], "queue": plan["queue"]})
     metrics.add_metadata(key="journey", value=plan["journey"])
     metrics.add_metric(name="CasesScored", unit=MetricUnit.Count, value=1)
     return result
