@@ -147,3 +147,16 @@ def test_silence_is_recorded_and_reopens_nothing(world, clock):
 def _plan(case: dict) -> dict:
     return {"journey": case["journey"], "next": "execute", "queue": "reviewers", "seniorQueue": "senior",
             "priority": 5, "limits": {"reviewSeconds": 1, "seniorSeconds": 1, "customerSeconds": 1}}
+
+
+def test_a_filing_that_fails_does_not_fail_the_step(world, monkeypatch):
+    request = body("complaint_missing_order.json", id=f"c-{uuid.uuid4().hex[:8]}")
+    request["payload"]["orderNumber"] = "O-1"
+    state = world.new_case(request)
+
+    def throttled(*args, **kwargs):
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(world.store, "schedule_follow_up", throttled)
+    case = world.store.get_case(state["caseId"])
+    assert schedule_follow_up(world.store, case, Plan.model_validate(_plan(case))) is False

@@ -52,7 +52,13 @@ def schedule_follow_up(store: CaseStore, case: dict[str, Any], plan: Plan) -> bo
     if journey.followUp is None:
         return False
     due = iso(now() + timedelta(seconds=journey.followUp.afterSeconds))
-    return store.schedule_follow_up(case["caseId"], journey.name, due)
+    try:
+        return store.schedule_follow_up(case["caseId"], journey.name, due)
+    except Exception:
+        # The case's own step has done its work: a filing that failed (throttled after the store's retries) must
+        # not send an executable case to a person. The case goes unasked; the log says which.
+        logger.exception("follow-up not filed", extra={"caseId": case["caseId"]})
+        return False
 
 
 def question(journey: Journey, locale: str | None) -> str:
