@@ -4,6 +4,7 @@ import uuid
 
 import requests
 
+from loopgate.usecases.customer_steps import csrf_token
 from tests.helpers import body
 
 DAY = 86400
@@ -93,8 +94,12 @@ def test_no_reopens_the_case_as_a_contact_task_with_its_history(stack):
     page = requests.get(link, timeout=10).text
     assert "Hat unsere Antwort auf Ihre Beschwerde das Problem gelöst?" in page and "Nein, es ist nicht gelöst" in page
 
-    answered = stack.answer(link, {"response": "reject", "comment": "Replacement never arrived"})
+    # The page's own form, as the customer's browser sends it: the thanks page says a person will call, in German.
+    form = {"response": "reject", "comment": "Replacement never arrived", "csrf": csrf_token(link.rsplit("/", 1)[1])}
+    answered = requests.post(link, data=form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}, timeout=10)
     assert answered.status_code == 200, answered.text
+    assert "Sie haben uns gesagt, dass Ihr Anliegen nicht gelöst ist." in answered.text
+    assert "Eine Person aus unserem Team meldet sich innerhalb von 8 Stunden" in answered.text
     case = stack.wait_for(case_id, "AWAITING_REVIEW")
     assert "follow_up_not_solved" in _types(case)
 
