@@ -128,3 +128,13 @@ def test_a_follow_up_nobody_answers_is_recorded_and_reopens_nothing(stack):
     assert case["status"] == "COMPLETED"
     assert _types(case)[-1] == "follow_up_unanswered"
     assert stack.answer(link, {"response": "reject"}).status_code == 410
+
+
+def test_the_local_clock_and_run_helpers_refuse_what_they_cannot_do(stack):
+    bad = requests.post(f"{stack.url}/_local/clock", json={"advanceSeconds": "3 days"}, timeout=10)
+    assert bad.status_code == 400 and bad.json()["field"] == "advanceSeconds"
+    assert requests.post(f"{stack.url}/_local/clock", json={"advanceSeconds": -5}, timeout=10).status_code == 400
+    assert requests.post(f"{stack.url}/_local/run/ScoreFunction", timeout=10).status_code == 404  # not scheduled
+    before = requests.get(f"{stack.url}/_local/clock", timeout=10).json()["now"]
+    after = requests.post(f"{stack.url}/_local/clock", json={"advanceSeconds": 2 * DAY}, timeout=10).json()["now"]
+    assert after[:10] > before[:10]
