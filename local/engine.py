@@ -252,7 +252,8 @@ class LocalEngine:
         """Runs a handler as Lambda would; exceptions propagate to the caller."""
         fn = self.functions[logical_id]
         context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
-                               invoked_function_arn=self.template.physical[logical_id]["Arn"])
+                               invoked_function_arn=self.template.physical[logical_id]["Arn"],
+                               deadline=time.time() + fn.timeout)  # the function's Timeout in template.yaml
         handler = self._handler(fn)
         with self._container:
             try:

@@ -17,6 +17,7 @@ class FollowUpsSettings(StoreSettings, MessengerSettings):
 
 
 SETTINGS = load_settings(FollowUpsSettings)
+RESERVE_MILLIS = 20_000  # one follow-up (a few writes and a send, with the SDK's retries) fits well within this
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -24,7 +25,9 @@ SETTINGS = load_settings(FollowUpsSettings)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
-    done = run_follow_ups(case_store(), messenger(), SETTINGS.public_base_url)
+    # Stops with a margin before the function's time runs out; what is left is still due at the next run.
+    done = run_follow_ups(case_store(), messenger(), SETTINGS.public_base_url,
+                          time_left=lambda: context.get_remaining_time_in_millis() > RESERVE_MILLIS)
     if done["asked"] or done["unanswered"]:
         logger.info("follow-ups", extra=done)
     metrics.add_metric(name="FollowUpsAsked", unit=MetricUnit.Count, value=done["asked"])

@@ -103,11 +103,13 @@ def test_no_reopens_once_and_the_resolved_case_is_never_followed_up_again(world,
     link = world.messenger.last_link_id()
     assert "Beschwerde" in world.messenger.sent[-1]["message"].subject
 
+    clock.advance(3600)  # the customer answers an hour later
     answer(world.store, world.workflow, link, CustomerAnswer(response="reject", comment="Still broken"))
     assert world.workflow.reopened == [(case["caseId"], "follow_up_not_solved")]
     with pytest.raises(Gone):
         answer(world.store, world.workflow, link, CustomerAnswer(response="reject"))
 
+    clock.advance(1)  # the new execution starts a moment later (the timeline orders by time)
     state = reopened_plan(world.store, case["caseId"])
     plan = Plan.model_validate(state["plan"])
     assert (plan.next, plan.task, plan.reason, plan.queue) == ("review", "contact", "follow_up_not_solved",
@@ -160,3 +162,30 @@ def test_a_filing_that_fails_does_not_fail_the_step(world, monkeypatch):
     monkeypatch.setattr(world.store, "schedule_follow_up", throttled)
     case = world.store.get_case(state["caseId"])
     assert schedule_follow_up(world.store, case, Plan.model_validate(_plan(case))) is False
+
+
+def test_the_job_pages_through_a_busy_day_and_stops_when_its_time_is_up(world, clock, monkeypatch):
+    cases = [_completed_complaint(world) for _ in range(3)]
+    clock.advance(3 * DAY + 60)
+    pages = []
+    due = world.store.due_follow_ups
+
+    def small_pages(day, until, limit=100, after=None):
+        found, more = due(day, until, limit=1, after=after)  # one a page: the others are on the next pages
+        pages.append(len(found))
+        return found, more
+
+    monkeypatch.setattr(world.store, "due_follow_ups", small_pages)
+    budget = iter([True, False])  # time for one, then the function's time is up
+    assert run_follow_ups(world.store, world.messenger, PUBLIC_URL, time_left=lambda: next(budget))["asked"] == 1
+    assert run_follow_ups(world.store, world.messenger, PUBLIC_URL)["asked"] == 2  # the next run goes on, page by page
+    assert max(pages) == 1
+    assert {world.store.get_case(c["caseId"])["followUp"]["state"] for c in cases} == {"asked"}
+
+
+def test_locally_a_function_gets_the_time_template_yaml_gives_it():
+    """The job stops 20 s before its time is up: with the old fixed 15 s of the local context it never started."""
+    from local.template import Template, load_template
+
+    functions = Template(load_template()).functions()
+    assert (functions["FollowUpsFunction"].timeout, functions["ScoreFunction"].timeout) == (300, 15)

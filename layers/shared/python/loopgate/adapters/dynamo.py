@@ -639,11 +639,16 @@ class CaseStore:
             {"Put": {"TableName": self.cases.name, "Item": to_item(entry),
                      "ConditionExpression": "attribute_not_exists(pk)"}}])
 
-    def due_follow_ups(self, day: str, until: str, limit: int = 100) -> list[dict[str, Any]]:
-        """The follow-ups filed under `day` that are due at `until` or earlier (a Query of one day's bucket)."""
-        page = self.cases.query(KeyConditionExpression=Key("pk").eq(f"FOLLOWUP#{day}") & Key("sk").lte(f"{until}~"),
-                                Limit=limit)
-        return [from_item(i) for i in page.get("Items", [])]
+    def due_follow_ups(self, day: str, until: str, limit: int = 100,
+                       after: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """A page of the follow-ups filed under `day` that are due at `until` or earlier (a Query of one day's
+        bucket), and where the next page starts (None: no more)."""
+        query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"FOLLOWUP#{day}")
+                                 & Key("sk").lte(f"{until}~"), "Limit": limit}
+        if after:
+            query["ExclusiveStartKey"] = after
+        page = self.cases.query(**query)
+        return [from_item(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
 
     def file_follow_up(self, entry: dict[str, Any]) -> None:
         """Files a follow-up's next check (its answer deadline) under that day; a second filing changes nothing."""

@@ -14,6 +14,7 @@ reopened case that a person resolves is never asked again, whatever path complet
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -67,25 +68,38 @@ def question(journey: Journey, locale: str | None) -> str:
 
 
 # ---------------------------------------------------------------- the hourly job
-def run_follow_ups(store: CaseStore, messenger: CustomerMessenger, public_base_url: str) -> dict[str, int]:
-    """Asks the customers whose follow-up is due, and closes the follow-ups nobody answered in time."""
+def run_follow_ups(store: CaseStore, messenger: CustomerMessenger, public_base_url: str,
+                   time_left: Callable[[], bool] = lambda: True) -> dict[str, int]:
+    """Asks the customers whose follow-up is due, and closes the follow-ups nobody answered in time. Stops when
+    `time_left()` says so (the Lambda's time is nearly up): what is left is due still, and the next run takes it."""
     moment = now()
     until = iso(moment)
     done = {"asked": 0, "unanswered": 0, "skipped": 0}
     for back in range(LOOKBACK_DAYS, -1, -1):
         day = (moment - timedelta(days=back)).date().isoformat()
-        for entry in store.due_follow_ups(day, until):
-            try:
-                outcome = _ask(store, messenger, entry, public_base_url) if entry["action"] == "ask" \
-                    else _expire(store, entry)
-            except NotFound:
-                outcome = "skipped"  # the case was erased meanwhile
-            if outcome == "busy":  # another run is asking: its entry stays until one of them finishes
-                done["skipped"] += 1
-                continue
-            done[outcome] += 1
-            store.drop_follow_up(entry)  # last: a run that failed before this point does it again
+        after: dict[str, Any] | None = None
+        while True:
+            entries, after = store.due_follow_ups(day, until, after=after)
+            for entry in entries:
+                if not time_left():
+                    return done
+                _handle(store, messenger, entry, public_base_url, done)
+            if not after:
+                break
     return done
+
+
+def _handle(store: CaseStore, messenger: CustomerMessenger, entry: dict[str, Any], public_base_url: str,
+            done: dict[str, int]) -> None:
+    try:
+        outcome = _ask(store, messenger, entry, public_base_url) if entry["action"] == "ask" else _expire(store, entry)
+    except NotFound:
+        outcome = "skipped"  # the case was erased meanwhile
+    if outcome == "busy":  # another run is asking: its entry stays until one of them finishes
+        done["skipped"] += 1
+        return
+    done[outcome] += 1
+    store.drop_follow_up(entry)  # last: a run that failed before this point does it again
 
 
 def _ask(store: CaseStore, messenger: CustomerMessenger, entry: dict[str, Any], public_base_url: str) -> str:
