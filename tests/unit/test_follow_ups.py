@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from loopgate.errors import Gone, JourneyDefinitionError
+from loopgate.errors import Gone, InvalidInput, JourneyDefinitionError
 from loopgate.models import CustomerAnswer, Plan
 from loopgate.policy.guardrails import check, reading
 from loopgate.policy.journeys import Guardrail, load_journeys
@@ -85,7 +85,7 @@ def test_executing_files_the_follow_up_once_and_the_job_asks_when_it_is_due(worl
     assert run_follow_ups(world.store, world.messenger, PUBLIC_URL)["asked"] == 0  # the next hour: asked once
     assert len(world.messenger.sent) == sent + 1
     view = customer_view(world.store, world.messenger.last_link_id())
-    assert (view["kind"], view["responses"]) == ("followup", ["confirm", "reject"])
+    assert (view["kind"], view["responses"]) == ("followup", ["confirm", "reject", "human"])
 
 
 def test_a_case_that_did_not_complete_is_not_asked(world, clock):
@@ -189,3 +189,14 @@ def test_locally_a_function_gets_the_time_template_yaml_gives_it():
 
     functions = Template(load_template()).functions()
     assert (functions["FollowUpsFunction"].timeout, functions["ScoreFunction"].timeout) == (300, 15)
+
+
+def test_asking_for_a_person_on_a_follow_up_reopens_the_case_like_a_no(world, clock):
+    case = _completed_complaint(world)
+    clock.advance(3 * DAY + 60)
+    run_follow_ups(world.store, world.messenger, PUBLIC_URL)
+    with pytest.raises(InvalidInput):
+        answer(world.store, world.workflow, world.messenger.last_link_id(), CustomerAnswer(response="choose"))
+    answer(world.store, world.workflow, world.messenger.last_link_id(), CustomerAnswer(response="human"))
+    assert world.workflow.reopened == [(case["caseId"], "follow_up_not_solved")]
+    assert world.store.get_case(case["caseId"])["followUp"]["state"] == "not_solved"

@@ -28,6 +28,7 @@ from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
+from loopgate.usecases.follow_ups import ANSWERS as FOLLOW_UP_ANSWERS
 from loopgate.usecases.follow_ups import answer_follow_up
 from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
@@ -40,7 +41,7 @@ ALLOWED = {
     "choose": ("choose", "human"),
     "provide": ("provide", "human"),
     "correct": ("confirm", "correct", "human"),
-    "followup": ("confirm", "reject"),  # after completion: solved / not solved (a "no" brings a person)
+    "followup": FOLLOW_UP_ANSWERS,  # after completion: solved / not solved (docs/journeys.md)
 }
 
 

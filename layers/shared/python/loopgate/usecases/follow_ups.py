@@ -33,7 +33,8 @@ logger = Logger(child=True)
 
 REOPEN_REASON = "follow_up_not_solved"
 STEP_KIND = "followup"
-ANSWERS = ("confirm", "reject")  # yes, it is solved / no, it is not (the same words an SMS reply maps to)
+# Yes, it is solved / no, it is not (the words an SMS reply maps to); asking for a person says "not solved" too.
+ANSWERS = ("confirm", "reject", "human")
 # The job runs hourly; it looks back this many days, so a week of failed runs loses no follow-up.
 LOOKBACK_DAYS = 7
 STALLED_SECONDS = 900  # a run that claimed a follow-up and did not finish it in this time stopped: ask again
