@@ -289,7 +289,8 @@ class LocalEngine:
         """Runs a handler as Lambda would; exceptions propagate to the caller."""
         fn = self.functions[logical_id]
         context = LocalContext(function_name=self.template.physical[logical_id]["Ref"],
-                               invoked_function_arn=self.template.physical[logical_id]["Arn"])
+                               invoked_function_arn=self.template.physical[logical_id]["Arn"],
+                               deadline=time.time() + fn.timeout)  # the function's Timeout in template.yaml
         handler = self._handler(fn)
         with self._container:
             try:
@@ -389,15 +390,21 @@ class LocalEngine:
             if self.clock.time() < next_run:
                 continue
             next_run = self.clock.time() + period
-            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-                     "source": "aws.events", "account": self.template.account,
-                     "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.region,
-                     "resources": [f"arn:aws:events:{self.region}:{self.template.account}:rule/{logical_id}"],
-                     "detail": {}}
             try:
-                self.invoke(logical_id, event)
+                self.run_scheduled(logical_id)
             except Exception:  # a failed run is retried at the next tick, as EventBridge would
                 log.exception("scheduled %s failed", logical_id)
+
+    def run_scheduled(self, logical_id: str) -> Any:
+        """Runs a scheduled function now, with the event EventBridge would send (POST /_local/run/<id> too)."""
+        if not self.functions[logical_id].schedules:
+            raise ValueError(f"{logical_id} is not a scheduled function")
+        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                 "source": "aws.events", "account": self.template.account,
+                 "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.region,
+                 "resources": [f"arn:aws:events:{self.region}:{self.template.account}:rule/{logical_id}"],
+                 "detail": {}}
+        return self.invoke(logical_id, event)
 
     # ------------------------------------------------------------------ the workflow
     @property

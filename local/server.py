@@ -52,7 +52,8 @@ def outbox_items(engine: LocalEngine) -> list[dict]:
 
 # The /_local helpers and their methods (OPTIONS lists them as it lists the API's).
 LOCAL_ROUTES = {"/_local/token": ("POST",), "/_local/outbox": ("GET",), "/_local/events": ("GET",),
-                "/_local/inbound": ("POST",)}
+                "/_local/inbound": ("POST",), "/_local/clock": ("GET", "POST")}
+_RUN_PATH = re.compile(r"^/_local/run/([A-Za-z0-9]+)$")
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -143,6 +144,15 @@ class LocalServer:
             return _json(200, {"items": outbox_items(self.engine)})
         if method == "GET" and path == "/_local/events":
             return _json(200, {"items": self.engine.downstream_events()})
+        if path == "/_local/clock" and method in ("GET", "POST"):
+            return self._clock(method, body)
+        run = _RUN_PATH.match(path)
+        if run and method == "POST":
+            # A scheduled job now (the follow-ups after a jump of the clock): no waiting for its next tick.
+            fn = self.engine.functions.get(run.group(1))
+            if fn is None or not fn.schedules:
+                return _json(404, {"error": f"{run.group(1)}: no scheduled function of that name"})
+            return _json(200, {"function": fn.logical_id, "result": self.engine.run_scheduled(fn.logical_id)})
         return None
 
     def inbound(self, body: bytes) -> HttpResponse:
@@ -160,6 +170,21 @@ class LocalServer:
         result = self.engine.invoke("InboundFunction",
                                     sns_event(self.engine.template.physical[topic]["Ref"], message))
         return _json(200, {"outcome": result["outcomes"][0]})
+
+    def _clock(self, method: str, body: bytes) -> HttpResponse:
+        """Days pass in a request: a follow-up due in 3 days is due now. The workflow's running waits keep their
+        own timers; due times, link expiry and the scheduled jobs read this clock."""
+        if method == "POST":
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                return _json(400, {"error": "(body): must be JSON", "field": "(body)"})
+            seconds = request.get("advanceSeconds") if isinstance(request, dict) else None
+            if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= 366 * 86400:
+                return _json(400, {"error": "advanceSeconds: a whole number of seconds, 1 to 31622400",
+                                   "field": "advanceSeconds"})
+            self.engine.clock.advance(seconds)
+        return _json(200, {"now": self.engine.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")})
 
     def start(self) -> LocalServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="loopgate-http", daemon=True)

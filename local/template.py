@@ -61,6 +61,7 @@ class Function:
     environment: dict[str, Any]
     routes: list[Route]
     schedules: list[float] = field(default_factory=list)  # seconds between scheduled invocations
+    timeout: int = 3  # seconds, as Lambda's default; the context's remaining time counts down from it
 
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -163,7 +164,8 @@ class Template:
                     authorizer=None if authorizer in (None, "NONE", "AWS_IAM") else authorizer))
             result[logical_id] = Function(
                 logical_id=logical_id, handler=props.get("Handler", globals_fn.get("Handler")),
-                code_uri=ROOT / props["CodeUri"], environment=env, routes=routes, schedules=schedules)
+                code_uri=ROOT / props["CodeUri"], environment=env, routes=routes, schedules=schedules,
+                timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))))
         return result
 
     def layer_paths(self) -> list[Path]:

@@ -66,11 +66,18 @@ class FakeWorkflow:
         self.clock = clock
         self.waits: dict[str, Wait] = {}
         self.started: list[str] = []
+        self.reopened: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
     def start(self, case_id: str, journey: str) -> str:
         self.started.append(case_id)
         return f"arn:aws:states:us-east-1:123456789012:execution:case:{case_id}"
+
+    def reopen(self, case_id: str, journey: str, reason: str) -> str:
+        """A completed case's new execution (a follow-up's "no"): once per case, as its name makes it on AWS."""
+        if (case_id, reason) not in self.reopened:
+            self.reopened.append((case_id, reason))
+        return f"arn:aws:states:us-east-1:123456789012:execution:case:{case_id}-followup"
 
     def wait(self, seconds: int) -> str:
         """A waitForTaskToken state is entered: a new token, live for `seconds`."""

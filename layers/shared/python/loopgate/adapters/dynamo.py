@@ -154,6 +154,11 @@ def task_item(task: dict[str, Any]) -> dict[str, Any]:
 # The learning loop's aggregates (docs/learning.md) share the cases table: stats per journey and day, memory per
 # journey, the live policy and guardrail states under POLICY#, proposals under PROPOSALS#; a fact's marker sits in
 # its case's partition.
+def follow_up_key(due_at: str, case_id: str) -> dict[str, str]:
+    """A due follow-up, bucketed by its due day: the job Queries the few days' buckets it must look at."""
+    return {"pk": f"FOLLOWUP#{due_at[:10]}", "sk": f"{due_at}#{case_id}"}
+
+
 def stats_key(journey: str, day: str, dimension: str) -> dict[str, str]:
     return {"pk": f"STATS#{journey}#{day}", "sk": dimension}
 
@@ -694,6 +699,48 @@ class CaseStore:
     def is_opted_out(self, sender_hash: str) -> bool:
         return "Item" in self.cases.get_item(Key=opt_out_key(sender_hash), ConsistentRead=True,
                                              ProjectionExpression="pk")
+
+    # ------------------------------------------------------------ follow-ups after completion
+    def schedule_follow_up(self, case_id: str, journey: str, due_at: str) -> bool:
+        """Marks the case as followed up and files it under its due day, in one transaction; False when the case was
+        followed up before (a case is asked once: a reopened case resolved later is not asked again)."""
+        client = self.cases.meta.client
+        entry = {**follow_up_key(due_at, case_id), "caseId": case_id, "journey": journey, "dueAt": due_at,
+                 "action": "ask", "expiresAt": self._expiry()}
+        return _if_transaction_holds(client.transact_write_items, TransactItems=[
+            {"Update": {"TableName": self.cases.name, "Key": {"pk": case_pk(case_id), "sk": CASE_SK},
+                        "UpdateExpression": "SET followUp = :f",
+                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(followUp)",
+                        "ExpressionAttributeValues": to_item({":f": {"state": "scheduled", "dueAt": due_at}})}},
+            {"Put": {"TableName": self.cases.name, "Item": to_item(entry),
+                     "ConditionExpression": "attribute_not_exists(pk)"}}])
+
+    def due_follow_ups(self, day: str, until: str, limit: int = 100,
+                       after: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """A page of the follow-ups filed under `day` that are due at `until` or earlier (a Query of one day's
+        bucket), and where the next page starts (None: no more)."""
+        query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(f"FOLLOWUP#{day}")
+                                 & Key("sk").lte(f"{until}~"), "Limit": limit}
+        if after:
+            query["ExclusiveStartKey"] = after
+        page = self.cases.query(**query)
+        return [from_item(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    def file_follow_up(self, entry: dict[str, Any]) -> None:
+        """Files a follow-up's next check (its answer deadline) under that day; a second filing changes nothing."""
+        item = {**follow_up_key(entry["dueAt"], entry["caseId"]), **entry, "expiresAt": self._expiry()}
+        _if_condition_holds(self.cases.put_item, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def drop_follow_up(self, entry: dict[str, Any]) -> None:
+        self.cases.delete_item(Key={"pk": entry["pk"], "sk": entry["sk"]})
+
+    def change_follow_up(self, case_id: str, expected: str, state: dict[str, Any]) -> bool:
+        """Moves the case's follow-up on from `expected` (asked -> solved, ...); False when it was not there."""
+        return _if_condition_holds(
+            self.cases.update_item, Key={"pk": case_pk(case_id), "sk": CASE_SK},
+            UpdateExpression="SET followUp = :f", ConditionExpression="followUp.#s = :expected",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues=to_item({":f": state, ":expected": expected}))
 
     def add_effort(self, case_id: str, **counts: int) -> None:
         """Customer-effort counters on the case (commutative ADDs: no version check needed)."""

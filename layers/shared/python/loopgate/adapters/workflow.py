@@ -23,6 +23,19 @@ class Workflow:
             input=json.dumps({"caseId": case_id, "journey": journey}))
         return response["executionArn"]
 
+    def reopen(self, case_id: str, journey: str, reason: str) -> str:
+        """A completed case back to a person: a new execution, named so that a second reopen of it is refused
+        (a case is reopened once; the customer's retried answer finds it started)."""
+        try:
+            response = self.sfn.start_execution(
+                stateMachineArn=self.state_machine_arn, name=f"{case_id}-followup",
+                input=json.dumps({"caseId": case_id, "journey": journey, "reopen": reason}))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}-followup"
+            raise
+        return response["executionArn"]
+
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
         """Hands `output` to the waiting state; Conflict if the wait is over (timed out, moved on)."""
         try:

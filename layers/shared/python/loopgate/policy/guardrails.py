@@ -38,6 +38,11 @@ class Reading:
 def reading(guardrail: Guardrail, counters: dict[str, Any]) -> Reading:
     """The guardrail's metric from summed stats counters (policy.learning.rates names the figures)."""
     figures = rates(counters)
+    if guardrail.metric == "followUpUnsolvedRate":
+        # Its evidence is the customers who answered the follow-up, not the cases: 1 "no" among 1 answer of 50
+        # cases is no verdict on the journey.
+        answers = figures["followUps"]["solved"] + figures["followUps"]["notSolved"]
+        return Reading(figures[guardrail.metric], answers)
     return Reading(figures[guardrail.metric], figures["cases"])
 
 

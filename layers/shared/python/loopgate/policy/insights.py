@@ -16,7 +16,8 @@ TOP_REASONS = 3
 MIN_TREND_DECISIONS = 5  # each half of the window needs this many decisions for an override trend to count
 OPEN_CLUSTERS_SHOWN = 10
 # The outcomes that, had they improved, would justify more people stepping in; lower is better for each.
-OUTCOMES = ("auditDisagreementRate", "negativeFeedbackRate", "repeatContactRate", "customerRejectionRate")
+OUTCOMES = ("auditDisagreementRate", "negativeFeedbackRate", "repeatContactRate", "customerRejectionRate",
+            "followUpUnsolvedRate")
 
 
 def figures(counters: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +141,8 @@ METRICS = (("Cases", "cases", "Count"), ("HumanTouchRate", "humanTouchRate", "No
            ("AuditDisagreementRate", "auditDisagreementRate", "None"), ("EffortPerCase", "effortPerCase", "None"),
            ("RepeatContactRate", "repeatContactRate", "None"),
            ("NegativeFeedbackRate", "negativeFeedbackRate", "None"),
-           ("CustomerRejectionRate", "customerRejectionRate", "None"))
+           ("CustomerRejectionRate", "customerRejectionRate", "None"),
+           ("FollowUpUnsolvedRate", "followUpUnsolvedRate", "None"))
 
 
 def metric_values(counters: dict[str, Any]) -> list[tuple[str, str, float]]:

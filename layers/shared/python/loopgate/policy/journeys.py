@@ -223,7 +223,7 @@ class Memory(BaseModel):
 
 
 GuardrailMetric = Literal["effortPerCase", "repeatContactRate", "negativeFeedbackRate", "auditDisagreementRate",
-                          "customerRejectionRate"]
+                          "customerRejectionRate", "followUpUnsolvedRate"]
 
 
 class Guardrail(BaseModel):
@@ -241,7 +241,8 @@ class Guardrail(BaseModel):
     baselineDays: int = Field(default=7, ge=1, le=60)
     restoreBelow: float | None = Field(default=None, ge=0, description="Restores at or below this value "
                                        "(hysteresis); default: 80 % of the threshold.")
-    minCases: int = Field(default=10, ge=1, description="Fewer cases in the window: no verdict.")
+    minCases: int = Field(default=10, ge=1, description="Fewer cases in the window: no verdict (for "
+                          "followUpUnsolvedRate: fewer follow-up answers).")
     action: Literal["people", "audit"] = "people"
     auditRate: float | None = Field(default=None, gt=0, le=1, description="action audit: the raised rate.")
     explain: str = Field(min_length=1)
@@ -279,6 +280,27 @@ class PriorityRule(BaseModel):
     explain: str = Field(min_length=1)
 
 
+class FollowUp(BaseModel):
+    """After the case completed, the customer is asked whether it solved their problem; "no" reopens the case to a
+    person who contacts them (docs/journeys.md, "Follow-up after resolution")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    afterSeconds: int = Field(ge=3600, le=90 * 24 * 3600, strict=True,
+                              description="How long after the case completed the customer is asked (1 hour to "
+                              "90 days; the follow-up job looks once an hour).")
+    question: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+                   Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
+        description="Per locale: the question the customer answers yes or no; English is required.")
+
+    @model_validator(mode="after")
+    def _english_and_german(self) -> FollowUp:
+        missing = [lang for lang in ("en", "de") if lang not in self.question]
+        if missing:
+            raise ValueError(f"question: needs the {missing[0]!r} text (customers are asked in English and German)")
+        return self
+
+
 class Journey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -310,6 +332,8 @@ class Journey(BaseModel):
         "the customer and record how it ended (contact; every route of the journey is then a person).")
     priorityRules: list[PriorityRule] = Field(
         default_factory=list, description="Raise the priority when their condition holds, after the rules route.")
+    followUp: FollowUp | None = Field(default=None, description="Ask the customer after completion whether it "
+                                      "solved their problem; none: no follow-up.")
 
     def queue_for(self, decision: Decision) -> str:
         return decision.queue or self.queues.review

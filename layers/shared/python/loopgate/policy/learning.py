@@ -224,6 +224,10 @@ def rates(c: dict[str, Any]) -> dict[str, Any]:
         "repeatContactRate": _rate(g("repeatContacts"), g("cases")),
         "negativeFeedbackRate": _rate(g("negativeFeedback"), g("feedback")),
         "customerRejectionRate": _rate(g("customerRejections"), g("customerAnswers")),
+        # Of the customers who answered "did this solve it?", the share who said no (silence is no verdict).
+        "followUpUnsolvedRate": _rate(g("followUpsNotSolved"), g("followUpsSolved") + g("followUpsNotSolved")),
+        "followUps": {"asked": int(g("followUpsAsked")), "solved": int(g("followUpsSolved")),
+                      "notSolved": int(g("followUpsNotSolved")), "unanswered": int(g("followUpsUnanswered"))},
         "timeToDecision": {"p50": percentile(c, 0.5), "p90": percentile(c, 0.9)},
     }
 

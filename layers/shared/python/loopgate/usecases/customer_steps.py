@@ -29,6 +29,8 @@ from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.policy.replies import new_reply_code, reply_code_hash, sender_hash
 from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
 from loopgate.storable import check_storable
+from loopgate.usecases.follow_ups import ANSWERS as FOLLOW_UP_ANSWERS
+from loopgate.usecases.follow_ups import answer_follow_up
 from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.web.messages import ReplyInvite, customer_message
@@ -40,6 +42,7 @@ ALLOWED = {
     "choose": ("choose", "human"),
     "provide": ("provide", "human"),
     "correct": ("confirm", "correct", "human"),
+    "followup": FOLLOW_UP_ANSWERS,  # after completion: solved / not solved (docs/journeys.md)
 }
 
 
@@ -238,6 +241,8 @@ def customer_view(store: CaseStore, link_id: str) -> dict[str, Any]:
                           if name in _askable(step, journey)]
     if kind == "correct":
         view["extracted"] = case["payload"].get("extracted", {})
+    if kind == "followup":
+        view["title"] = view["question"] = step.get("question")
     return view
 
 
@@ -357,6 +362,8 @@ def answer_through(store: CaseStore, workflow: Workflow, link: dict[str, Any], s
     """The answer to an open step through one of its links (the page's, or the message a reply answers):
     single use, the same checks, the link used up."""
     case = store.get_case(link["caseId"])
+    if step["kind"] == "followup":  # no workflow waits on it: the answer itself records, or reopens the case
+        return answer_follow_up(store, workflow, link, step, case, reply)
     if step.get("proposalVersion") not in (None, proposal_version(case["proposal"])):
         # The customer answers what their message showed; a changed proposal is a new question.
         raise Gone("what this link showed has changed since; we will send you the current proposal", reason="changed")

@@ -195,6 +195,19 @@ def observe_feedback(store: CaseStore, case: dict[str, Any], feedback_id: str, h
     return observe(store, case, f"feedback:{feedback_id}", counts, reviewer=reviewer)
 
 
+FOLLOW_UP_COUNTERS = {"asked": "followUpsAsked", "solved": "followUpsSolved", "not_solved": "followUpsNotSolved",
+                      "unanswered": "followUpsUnanswered"}
+
+
+def observe_follow_up(store: CaseStore, case: dict[str, Any], what: str) -> bool:
+    """A follow-up asked, answered solved or not solved, or left unanswered: one fact per kind per case (a case
+    is followed up once), so the job's or the answer's retry never counts twice. Memory keeps the verdicts of the
+    slice, so a slice whose automation leaves customers unsolved shows in its precedent counters too."""
+    counter = FOLLOW_UP_COUNTERS[what]
+    memory = {counter: 1} if what in ("solved", "not_solved") else None
+    return observe(store, case, f"followup:{what}", {counter: 1}, memory=memory)
+
+
 # ---------------------------------------------------------------- precedent
 def precedent_words(memory: dict[str, Any] | None) -> str | None:
     """A slice's memory in words ("14 approved unchanged, 2 lowered amount, 1 rejected: policy"); None when

@@ -8,6 +8,7 @@ from loopgate.policy.journeys import get_journey
 from loopgate.policy.planning import next_plan
 from loopgate.ports import CaseStore, CustomerMessenger
 from loopgate.usecases.contact import tell_not_reached
+from loopgate.usecases.follow_ups import schedule_follow_up
 from loopgate.usecases.learning import observe_outcome
 
 
@@ -40,4 +41,5 @@ def record_outcome(store: CaseStore, state: dict[str, Any], recorded_at: str | N
     if transition.plan.resolution == "not_reached" and messenger is not None:
         tell_not_reached(store, messenger, store.get_case(case["caseId"]))
     plan = transition.plan.model_copy(update={"journey": case["journey"]})
+    schedule_follow_up(store, case, plan)
     return {"caseId": case["caseId"], "plan": plan.model_dump()}

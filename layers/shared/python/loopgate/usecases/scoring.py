@@ -11,6 +11,7 @@ from loopgate.policy.planning import first_plan
 from loopgate.policy.routing import route_case
 from loopgate.policy.signals import CaseFacts, compute_signals, message_of
 from loopgate.ports import CaseStore, CloudJudge
+from loopgate.usecases.follow_ups import schedule_follow_up
 from loopgate.usecases.learning import live_policy, observe, precedent_words
 
 REPEAT_WINDOW_DAYS = 30
@@ -75,4 +76,5 @@ def score_case(store: CaseStore, case_id: str, cloud_judge: CloudJudge | None = 
                        detail={"route": routing.decision.route, "rule": routing.rule,
                                "reasons": [r["text"] for r in reasons]})
     plan = first_plan(journey, routing, case)
+    schedule_follow_up(store, case, plan)
     return {"caseId": case_id, "plan": plan.model_dump()}

@@ -58,6 +58,10 @@ _TEXT = {
            "gone_next": "If we still need anything from you, we will send you a new message.",
            "feedback": "You have already sent feedback for this request.",
            "feedback_next": "Thank you, we have it.",
+           "followup_yes": "Yes, it is solved", "followup_no": "No, it is not solved",
+           "followup_comment": "Anything you would like to add? (optional)",
+           "echo_followup_yes": "You told us this solved your problem. Thank you!",
+           "echo_followup_no": "You told us this did not solve your problem.",
            "unknown": "We could not find this request.",
            "unknown_next": "Please check that you opened the whole link from our message.",
            "forbidden": "This form can only be sent from its own page.",
@@ -128,6 +132,10 @@ _TEXT = {
            "gone_next": "Wenn wir noch etwas von Ihnen brauchen, senden wir Ihnen eine neue Nachricht.",
            "feedback": "Sie haben zu dieser Anfrage bereits Feedback gegeben.",
            "feedback_next": "Vielen Dank, es ist bei uns angekommen.",
+           "followup_yes": "Ja, es ist gelöst", "followup_no": "Nein, es ist nicht gelöst",
+           "followup_comment": "Möchten Sie noch etwas ergänzen? (freiwillig)",
+           "echo_followup_yes": "Sie haben uns gesagt, dass Ihr Anliegen gelöst ist. Vielen Dank!",
+           "echo_followup_no": "Sie haben uns gesagt, dass Ihr Anliegen nicht gelöst ist.",
            "unknown": "Wir konnten diese Anfrage nicht finden.",
            "unknown_next": "Bitte prüfen Sie, ob Sie den vollständigen Link aus unserer Nachricht geöffnet haben.",
            "forbidden": "Dieses Formular kann nur von seiner eigenen Seite gesendet werden.",
@@ -276,6 +284,8 @@ def customer_page(view: dict[str, Any], errors: dict[str, str | None] | None = N
                 f'<form method="post">{hidden}' + _button("human", t["human"], secondary=True, novalidate=True)
                 + "</form>")
         return _page(lang, t["decline_title"], body)
+    if kind == "followup":
+        return _follow_up_page(view, t, lang, hidden, "response" in errors)
     specs = _field_specs(journey, kind)
     field_errors = {k.removeprefix("fields."): code for k, code in errors.items() if k.startswith("fields.")}
     parts = [f"<h1>{escape(view['title'])}</h1>"]
@@ -336,6 +346,21 @@ def customer_page(view: dict[str, Any], errors: dict[str, str | None] | None = N
     return _page(lang, view["title"], "".join(parts))
 
 
+def _follow_up_page(view: dict[str, Any], t: dict[str, str], lang: str, hidden: str, error: bool) -> str:
+    """Did this solve it? Yes or no, with room for a comment; a "no" is how the customer reaches a person here."""
+    parts = [f"<h1>{escape(view['title'])}</h1>"]
+    if error:
+        parts.append(f'<p class="error" role="alert" id="general-error">{escape(t["err_general"])}</p>')
+    if view.get("name"):
+        parts.append(f"<p>{escape(t['greeting'].format(name=view['name']))}</p>")
+    parts.append(f'<form method="post">{hidden}'
+                 f'<label for="fu-comment">{escape(t["followup_comment"])}</label>'
+                 f'<textarea id="fu-comment" name="comment" rows="3" maxlength="2000"></textarea>'
+                 + _button("confirm", t["followup_yes"]) + _button("reject", t["followup_no"], secondary=True)
+                 + "</form>")
+    return _page(lang, view["title"], "".join(parts))
+
+
 def message_page(locale: str | None, key: str, hours: int | None = None) -> str:
     """A page with nothing left to answer: what happened, what happens now, and how to reach a person."""
     lang = language(locale)
@@ -353,7 +378,11 @@ def answered_page(view: dict[str, Any], reply: dict[str, Any], hours: int, feedb
     journey = get_journey(view["journey"])
     response = reply["response"]
     parts = [f"<h1>{escape(t['thanks'])}</h1>"]
-    if response == "confirm" and view["kind"] == "correct":
+    if view["kind"] == "followup":
+        solved = response == "confirm"
+        parts.append(f"<p>{escape(t['echo_followup_yes' if solved else 'echo_followup_no'])}</p>"
+                     + ("" if solved else f"<p>{escape(t['human_next'].format(hours=hours))}</p>"))
+    elif response == "confirm" and view["kind"] == "correct":
         parts.append(f"<p>{escape(t['echo_confirm_extracted'])}</p><p>{escape(t['next_correct'])}</p>")
     elif response == "confirm":
         parts.append(f"<p>{escape(t['echo_confirm'])}</p>"
