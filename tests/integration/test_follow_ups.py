@@ -118,6 +118,18 @@ def test_no_reopens_the_case_as_a_contact_task_with_its_history(stack):
     assert after["notSolved"] == before["notSolved"] + 1
     assert stack.answer(link, {"response": "reject"}).status_code == 410
 
+    # The person reaches the customer and records it: the case is COMPLETED again, nothing executes a second time,
+    # and it is never followed up again (the contact task's resolve path meets the follow-up's reopen).
+    executed = len(stack.downstream(case_id))
+    decided = stack.decide(reviewer, task["taskId"], {"action": "resolved", "comment": "sent a new replacement"})
+    assert decided.status_code == 200, decided.text
+    case = stack.wait_for(case_id, "COMPLETED")
+    assert case["resolution"] == "resolved"
+    assert len(stack.downstream(case_id)) == executed
+    asked = len(_sent_to(stack, phone_or_email))
+    _days_pass(stack, 10)
+    assert [m["subject"] for m in _sent_to(stack, phone_or_email)[asked:]] == []
+
 
 def test_a_follow_up_nobody_answers_is_recorded_and_reopens_nothing(stack):
     case_id, sent = _complete_complaint(stack)

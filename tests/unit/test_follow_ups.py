@@ -119,7 +119,7 @@ def test_no_reopens_once_and_the_resolved_case_is_never_followed_up_again(world,
     assert (task["kind"], task["reason"]) == ("contact", "follow_up_not_solved")
     assert world.store.get_case(case["caseId"])["status"] == "AWAITING_REVIEW"
     assert world.events.published[-1]["from"] == "COMPLETED" and world.events.published[-1]["to"] == "AWAITING_REVIEW"
-    assert _types(world, case["caseId"])[-2:] == ["follow_up_not_solved", "review_requested"]
+    assert _types(world, case["caseId"])[-3:] == ["follow_up_not_solved", "contact_promised", "review_requested"]
 
     # However the person's resolution completes it, the case is not filed again: no second "did this solve it?".
     reopened = world.store.get_case(case["caseId"])
