@@ -38,7 +38,8 @@ from local.server import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"x-api-key": "local-dev-key"}
-SAMPLES = sorted(p.name for p in (ROOT / "events").glob("*.json"))
+# The case samples (events/ also holds a bot conversation for POST /interactions, not a case).
+SAMPLES = sorted(p.name for p in (ROOT / "events").glob("*.json") if "journey" in json.loads(p.read_text()))
 ALL_GROUPS = ["reviewers", "senior", "supervisors", "fraud", "legal", "care"]
 SETTLED = {"COMPLETED", "REJECTED", "AWAITING_REVIEW"}
 FINAL = {"COMPLETED", "REJECTED"}
