@@ -7,7 +7,7 @@ import re
 import threading
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from .apigateway import ApiGateway, HttpResponse, _json
 from .engine import LocalEngine
@@ -36,9 +36,10 @@ class _Text(HTMLParser):
             self.links += [v for k, v in attrs if k == "href" and v]
 
 
-def outbox_items(engine: LocalEngine) -> list[dict]:
+def outbox_items(engine: LocalEngine, since: int = 0) -> list[dict]:
+    """What was sent, oldest first, from the `since`-th message on (a poller reads only what is new)."""
     items = []
-    for message in engine.outbox:
+    for message in engine.outbox[since:]:
         text, links = message.body, re.findall(r"https?://\S+", message.body)
         if message.channel == "email" and "<" in message.body:
             parser = _Text()
@@ -118,8 +119,9 @@ class LocalServer:
         return self.local(as_method, target, body) or self.gateway.handle(as_method, target, headers, body,
                                                                             source_ip)
 
-    def local(self, method: str, path: str, body: bytes) -> HttpResponse | None:
+    def local(self, method: str, target: str, body: bytes) -> HttpResponse | None:
         """The /_local helpers: never deployed, never part of template.yaml."""
+        path, query = urlsplit(target).path, parse_qs(urlsplit(target).query)
         if method == "POST" and path == "/_local/token":
             try:
                 request = json.loads(body or b"{}")
@@ -141,7 +143,13 @@ class LocalServer:
         if method == "POST" and path == "/_local/inbound":
             return self.inbound(body)
         if method == "GET" and path == "/_local/outbox":
-            return _json(200, {"items": outbox_items(self.engine)})
+            since = (query.get("since") or ["0"])[0]
+            if not since.isdigit():
+                return _json(400, {"error": "since: a message count (the `next` of an earlier answer)",
+                                   "field": "since"})
+            items = outbox_items(self.engine, int(since))
+            # `next`: where a poller goes on from; re-reading all of a long run's messages each time was quadratic.
+            return _json(200, {"items": items, "next": int(since) + len(items)})
         if method == "GET" and path == "/_local/events":
             return _json(200, {"items": self.engine.downstream_events()})
         if path == "/_local/clock" and method in ("GET", "POST"):
