@@ -163,7 +163,7 @@ def token(url: str, sub: str, groups: list[str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {got}"}
 
 
-def post_cases(run: Run, count: int, rng: random.Random) -> None:
+def post_cases(run: Run, count: int, rng: random.Random, say=print) -> None:
     bodies = []
     for n in range(count):
         name = SAMPLES[n % len(SAMPLES)]
@@ -184,6 +184,8 @@ def post_cases(run: Run, count: int, rng: random.Random) -> None:
                 with run.lock:
                     run.cases[response.json()["caseId"]] = {"sample": name, "behaviour": behaviour,
                                                             "customer": body["customer"]}
+                    if len(run.cases) % 100 == 0:
+                        say(f"  posted {len(run.cases)} of {count}", flush=True)
                 return
             time.sleep(0.05)
 
@@ -293,11 +295,14 @@ def answer_for(view: dict) -> dict:
     return {"response": "confirm"}
 
 
-def settle(run: Run, timeout: float) -> dict[str, dict]:
+def settle(run: Run, timeout: float, say=print) -> dict[str, dict]:
     """Polls every case until each is final or with a reviewer, or until the time runs out."""
     deadline, views = time.time() + timeout, {}
-    pending = set(run.cases)
+    pending, told = set(run.cases), time.time()
     while pending and time.time() < deadline:
+        if time.time() - told > 15:
+            say(f"  {len(pending)} of {len(run.cases)} cases still moving", flush=True)
+            told = time.time()
         for case_id in list(pending):
             got = run.call("GET", f"{run.url}/cases/{case_id}", {"op": "view"}, headers=KEY)
             if got is not None and got.ok:
@@ -431,7 +436,7 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
     faults = Faults(fault_rate, seed)
     patches = faults.install(engine)
     run, stop = Run(server.url, seed), threading.Event()
-    say = (lambda *a: None) if quiet else print
+    say = (lambda *a, **k: None) if quiet else print
     try:
         faults.enabled = True
         began = time.time()
@@ -442,16 +447,16 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
             actors.append(threading.Thread(target=learning_jobs, args=(engine, stop, jobs_every)))
             for actor in actors:
                 actor.start()
-            post_cases(run, cases, rng)
+            post_cases(run, cases, rng, say)
             say(f"posted {len(run.cases)} cases in {time.time() - began:.1f} s")
-            views = settle(run, settle_seconds)
+            views = settle(run, settle_seconds, say)
             say(f"settled under faults in {time.time() - began:.1f} s")
             faults.enabled = False
             stop.set()
             for actor in actors:
                 actor.join()
         say(f"settled in {time.time() - began:.1f} s; faults {dict(faults.injected)}")
-        views = settle(run, settle_seconds)  # once more, without faults and without people acting
+        views = settle(run, settle_seconds, say)  # once more, without faults and without people acting
         with_person = open_tasks(run.url)
         alerts = " ".join(str(m.body) for m in engine.outbox if m.channel == "topic")
         executed = collections.Counter(e["detail"].get("caseId") for e in engine.downstream_events()

@@ -260,3 +260,18 @@ def test_no_metric_is_kept_between_invocations(stack):
 
     stack.new_case(body("refund_small.json"))
     assert Metrics().metric_set == {}
+
+
+def test_the_outbox_is_read_from_where_a_poller_left_off(stack):
+    """A poller (the chaos bench's customers) asks for what is new; re-reading every message of a long run each
+    time made the run quadratic."""
+    sent = body("delivery_update.json", id=f"outbox-{uuid.uuid4().hex[:8]}")
+    stack.new_case(sent)
+    stack.link_for(sent["customer"]["phone"])  # at least one message
+    everything = requests.get(f"{stack.url}/_local/outbox", timeout=10).json()
+    later = requests.get(f"{stack.url}/_local/outbox", params={"since": everything["next"]}, timeout=10).json()
+    assert everything["next"] == len(everything["items"]) and later == {"items": [], "next": everything["next"]}
+    last = requests.get(f"{stack.url}/_local/outbox", params={"since": everything["next"] - 1}, timeout=10)
+    assert last.json()["items"] == everything["items"][-1:] != []
+    refused = requests.get(f"{stack.url}/_local/outbox", params={"since": "-1"}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["field"] == "since"
