@@ -18,8 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
-from loopgate.clock import iso, parse_iso
-from loopgate.usecases.email_events import EmailEvent, on_email_event
+from loopgate.usecases.email_events import EmailEvent, on_email_event, read_ses_event
 from loopgate.usecases.replies import InboundReply, receive_reply
 from loopgate.wiring import MessengerSettings, StoreSettings, case_store, load_settings, messenger, workflow
 
@@ -79,49 +78,6 @@ class SesReceived(BaseModel):
     content: str
 
 
-class SesRecipient(BaseModel):
-    emailAddress: str = Field(min_length=3)
-
-
-class SesBounce(BaseModel):
-    bounceType: str  # Permanent | Transient | Undetermined
-    bouncedRecipients: list[SesRecipient] = Field(min_length=1)
-    timestamp: str | None = None
-
-
-class SesComplaint(BaseModel):
-    complainedRecipients: list[SesRecipient] = Field(min_length=1)
-    timestamp: str | None = None
-
-
-class SesSentMail(BaseModel):
-    messageId: str = Field(min_length=1)
-    tags: dict[str, list[str]] = {}
-
-
-class SesEmailEvent(BaseModel):
-    """What the configuration set's SNS event destination publishes (event publishing format)."""
-
-    eventType: str  # only Bounce and Complaint are published to us (template.yaml)
-    mail: SesSentMail
-    bounce: SesBounce | None = None
-    complaint: SesComplaint | None = None
-
-    def as_event(self) -> EmailEvent | None:
-        """The permanent bounce or complaint; None for what marks nothing (a transient bounce: the inbox was full
-        or the server busy, SES retried already; a later message may well arrive)."""
-        tags = {name: values[0] for name, values in self.mail.tags.items() if values}
-        if self.eventType == "Bounce" and self.bounce and self.bounce.bounceType == "Permanent":
-            kind, recipients, at = "bounce", self.bounce.bouncedRecipients, self.bounce.timestamp
-        elif self.eventType == "Complaint" and self.complaint:
-            kind, recipients, at = "complaint", self.complaint.complainedRecipients, self.complaint.timestamp
-        else:
-            return None
-        return EmailEvent(kind=kind, message_id=self.mail.messageId,
-                          recipients=tuple(r.emailAddress for r in recipients), at=iso(parse_iso(at)) if at else None,
-                          case_id=tags.get("caseId"), step_id=tags.get("stepId"))
-
-
 def _domain(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2].lower()
 
@@ -178,7 +134,7 @@ def email_event_once(notification: dict) -> dict:
 
 
 def _email_event(message: dict) -> str:
-    event = SesEmailEvent.model_validate(message).as_event()
+    event = read_ses_event(message)
     if event is None:
         return "ignored"
     done = email_event_once(notification={"key": f"{event.kind}:{event.message_id}", "event": event.__dict__})

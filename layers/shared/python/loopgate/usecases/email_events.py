@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loopgate.clock import epoch
+from pydantic import BaseModel, Field
+
+from loopgate.clock import epoch, iso, parse_iso
 from loopgate.errors import Conflict, DeliveryFailed, NotFound
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.replies import sender_hash
@@ -34,6 +36,54 @@ class EmailEvent:
     at: str | None  # when SES saw it, in our time format: the timeline notes one event per notification
     case_id: str | None = None  # the email's tags (none on mail sent before tags were)
     step_id: str | None = None
+
+
+class SesRecipient(BaseModel):
+    emailAddress: str = Field(min_length=3)
+
+
+class SesBounce(BaseModel):
+    bounceType: str  # Permanent | Transient | Undetermined
+    bouncedRecipients: list[SesRecipient] = Field(min_length=1)
+    timestamp: str | None = None
+
+
+class SesComplaint(BaseModel):
+    complainedRecipients: list[SesRecipient] = Field(min_length=1)
+    timestamp: str | None = None
+
+
+class SesSentMail(BaseModel):
+    messageId: str = Field(min_length=1)
+    tags: dict[str, list[str]] = {}
+
+
+class SesEmailEvent(BaseModel):
+    """What the configuration set's SNS event destination publishes (event publishing format)."""
+
+    eventType: str  # only Bounce and Complaint are published to us (template.yaml)
+    mail: SesSentMail
+    bounce: SesBounce | None = None
+    complaint: SesComplaint | None = None
+
+    def as_event(self) -> EmailEvent | None:
+        """The permanent bounce or complaint; None for what marks nothing (a transient bounce: the inbox was full
+        or the server busy, SES retried already; a later message may well arrive)."""
+        tags = {name: values[0] for name, values in self.mail.tags.items() if values}
+        if self.eventType == "Bounce" and self.bounce and self.bounce.bounceType == "Permanent":
+            kind, recipients, at = "bounce", self.bounce.bouncedRecipients, self.bounce.timestamp
+        elif self.eventType == "Complaint" and self.complaint:
+            kind, recipients, at = "complaint", self.complaint.complainedRecipients, self.complaint.timestamp
+        else:
+            return None
+        return EmailEvent(kind=kind, message_id=self.mail.messageId,
+                          recipients=tuple(r.emailAddress for r in recipients), at=iso(parse_iso(at)) if at else None,
+                          case_id=tags.get("caseId"), step_id=tags.get("stepId"))
+
+
+def read_ses_event(message: dict[str, Any]) -> EmailEvent | None:
+    """The event a notification of the configuration set carries; raises ValidationError naming a missing field."""
+    return SesEmailEvent.model_validate(message).as_event()
 
 
 def on_email_event(store: CaseStore, messenger: CustomerMessenger, workflow: Workflow, event: EmailEvent,
