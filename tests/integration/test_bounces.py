@@ -4,7 +4,7 @@ import uuid
 
 import requests
 
-from tests.helpers import body
+from tests.helpers import body, load_event
 
 
 def ses_event(stack, kind: str, to: str, **extra) -> str:
@@ -89,3 +89,10 @@ def test_a_complaint_stops_email_to_that_address_and_the_next_case_goes_by_sms(s
     assert [e["detail"]["channel"] for e in case["timeline"] if e["type"] == "customer_asked"] == ["sms"]
     assert stack.link_for(phone)
     assert len(sent_to(stack, email)) == 1
+
+
+def test_the_sample_bounce_for_sam_local_invoke_stops_its_address(stack):
+    """events/invoke/email_bounce.json (`sam local invoke InboundFunction -e ...`): its case is not here, its
+    address is stopped all the same."""
+    result = stack.engine.invoke("InboundFunction", load_event("invoke/email_bounce.json"))
+    assert result == {"outcomes": ["marked"]}
