@@ -36,6 +36,10 @@ def test_a_bounced_email_asks_by_sms_and_the_customer_answers_it(stack):
     email = sent["customer"]["email"]
     first = stack.link_for(email)
 
+    [mail] = [m for m in stack.engine.outbox if m.recipient == email]
+    assert mail.tags["ses:configuration-set"] == stack.engine.template.ref("CustomerEmailConfigurationSet")
+    assert mail.tags["caseId"] == case_id and mail.tags["stepId"].startswith(case_id)  # never the link id
+
     assert ses_event(stack, "Bounce", email) == "sms"
     assert ses_event(stack, "Bounce", email) == "sms"  # SES delivered it twice: nothing new
 

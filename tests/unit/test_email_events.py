@@ -4,9 +4,11 @@ import copy
 import pytest
 from pydantic import ValidationError
 
+from loopgate.adapters.messaging import CustomerMessenger
 from loopgate.policy.replies import sender_hash
 from loopgate.usecases.contact import promise_contact
 from loopgate.usecases.email_events import EmailEvent, on_email_event, read_ses_event
+from loopgate.web.messages import customer_message
 from tests.helpers import body
 
 from .world import PUBLIC_URL
@@ -131,3 +133,27 @@ def test_a_contact_promise_skips_an_address_that_bounced(world):
     promise_contact(world.store, world.messenger, case, {"taskId": "t-1", "dueAt": "2026-11-03T09:00:00.000Z"})
 
     assert world.messenger.sent[-1]["channel"] == "sms"
+
+
+class RecordingSes:
+    def __init__(self):
+        self.calls = []
+
+    def send_email(self, **request):
+        self.calls.append(request)
+        return {"MessageId": f"ses-{len(self.calls)}"}
+
+
+def test_customer_email_goes_through_the_configuration_set_tagged_with_case_and_step():
+    ses = RecordingSes()
+    messenger = CustomerMessenger(ses, None, "no-reply@example.com", configuration_set="loopgate-customer-email")
+    message = customer_message(locale="en", title="Your contract", name="Maria", url=f"{PUBLIC_URL}/c/secret-link",
+                               valid_seconds=3600, intro=None, reminder=False)
+
+    delivery = messenger.send(email="maria@example.com", phone=None, message=message,
+                              tags={"caseId": "case-1", "stepId": "case-1-abc"})
+
+    assert delivery.message_id == "ses-1"
+    [request] = ses.calls
+    assert request["ConfigurationSetName"] == "loopgate-customer-email"
+    assert request["EmailTags"] == [{"Name": "caseId", "Value": "case-1"}, {"Name": "stepId", "Value": "case-1-abc"}]
