@@ -65,6 +65,8 @@ class OutboxItem:
     body: str
     at: float
     case_id: str | None = None  # whose message it is: the case its link leads to, or the case it names
+    message_id: str | None = None  # SES's or SNS's id: a bounce or complaint names the email by it
+    tags: dict[str, str] = field(default_factory=dict)  # an email's SES tags, as its events carry them back
 
 
 class LocalEngine:
@@ -217,6 +219,10 @@ class LocalEngine:
             arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role,
                                            type=props.get("Type", "STANDARD"))["stateMachineArn"]
             t.physical[logical_id] = {"Ref": arn, "Name": name, "Arn": arn}
+        for logical_id, resource in t.of_type("AWS::SES::ConfigurationSet").items():
+            name = t.resolve(resource["Properties"])["Name"]
+            self.client("sesv2").create_configuration_set(ConfigurationSetName=name)
+            t.physical[logical_id] = {"Ref": name}
         sender = t.ref("SenderEmail") if "SenderEmail" in t.data.get("Parameters", {}) else None
         if sender:
             self.client("ses").verify_email_identity(EmailAddress=sender)
@@ -300,8 +306,10 @@ class LocalEngine:
 
     def _install_patches(self) -> None:
         from moto.awslambda.models import LambdaFunction
+        from moto.core.exceptions import JsonRESTError
         from moto.events.models import EventsBackend
         from moto.ses.models import SESBackend
+        from moto.sesv2.responses import SESV2Response
         from moto.sns.models import SNSBackend
 
         by_name = {self.template.physical[k]["Ref"]: k for k in self.functions}
@@ -323,8 +331,25 @@ class LocalEngine:
         def send_email(backend, source, subject, body, destinations):
             message = original_email(backend, source, subject, body, destinations)
             for address in [a for group in destinations.values() for a in group]:
-                engine.outbox.append(OutboxItem("email", address, subject, body, time.time(), engine.case_of(body)))
+                engine.outbox.append(OutboxItem("email", address, subject, body, time.time(), engine.case_of(body),
+                                                message_id=message.id))
             return message
+
+        original_email_v2 = SESV2Response.send_email
+
+        def send_email_v2(response):
+            # moto drops EmailTags and the configuration set; SES publishes both with the email's events.
+            request = json.loads(response.body)
+            name = request.get("ConfigurationSetName")
+            if name and name not in response.sesv2_backend.core_backend.config_sets:
+                raise JsonRESTError("NotFoundException", f"Configuration set <{name}> does not exist")
+            answer = original_email_v2(response)
+            message_id = json.loads(answer)["MessageId"]
+            tags = {tag["Name"]: tag["Value"] for tag in request.get("EmailTags", [])}
+            for item in engine.outbox:
+                if item.message_id == message_id:
+                    item.tags = {**tags, **({"ses:configuration-set": name} if name else {})}
+            return answer
 
         original_publish = SNSBackend.publish
 
@@ -332,7 +357,7 @@ class LocalEngine:
             message_id = original_publish(backend, message, arn, phone_number=phone_number, subject=subject, **kwargs)
             channel, recipient = ("sms", phone_number) if phone_number else ("topic", arn)
             engine.outbox.append(OutboxItem(channel, recipient, subject, message, time.time(),
-                                            engine.case_of(message)))
+                                            engine.case_of(message), message_id=message_id))
             return message_id
 
         original_put_events = EventsBackend.put_events
@@ -343,6 +368,7 @@ class LocalEngine:
             return entries
 
         replacements = [(LambdaFunction, "invoke", invoke), (SESBackend, "send_email", send_email),
+                        (SESV2Response, "send_email", send_email_v2),
                         (SNSBackend, "publish", publish), (EventsBackend, "put_events", put_events)]
         replacements += (_atomic_dynamodb_writes() + _cached_interpreter_clients() + _parsed_once()
                          + exclusive_callbacks())

@@ -1,8 +1,10 @@
-"""POST /_local/inbound: stands in for the carrier and the mail receipt, with the events they publish on AWS.
+"""POST /_local/inbound and /_local/ses-event: stand in for the carrier, the mail receipt and SES's event
+publishing, with the events they publish on AWS.
 
 An SMS reaches the inbound function as End User Messaging two-way SMS publishes it to the InboundSmsTopic; an
 email as the SES receipt rule's SNS action publishes it to the InboundEmailTopic (verdicts PASS: the local
-sender is trusted), each in the SNS record Lambda gets.
+sender is trusted); a bounce or complaint of an email we sent as the configuration set's event destination
+publishes it to the EmailEventsTopic (moto's SES sends nothing back), each in the SNS record Lambda gets.
 """
 from __future__ import annotations
 
@@ -73,3 +75,35 @@ def sns_event(topic_arn: str, message: dict[str, Any]) -> dict[str, Any]:
                 "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "SignatureVersion": "1", "Signature": "local", "SigningCertUrl": "https://sns.local/cert.pem",
                 "UnsubscribeUrl": "https://sns.local/unsubscribe", "MessageAttributes": {}}}]}
+
+
+def ses_event_message(request: dict[str, Any], emails: list[Any], sender: str, account: str,
+                      now: str) -> dict[str, Any]:
+    """What SES event publishing sends for the newest email to `to` (from the engine's outbox): a Bounce
+    (bounceType Permanent unless given) or a Complaint, with the email's message id and tags."""
+    kind = request.get("type")
+    if kind not in ("Bounce", "Complaint"):
+        raise InboundError("type", 'must be "Bounce" or "Complaint"')
+    to = _text(request, "to")
+    bounce_type = request.get("bounceType", "Permanent")
+    if bounce_type not in ("Permanent", "Transient", "Undetermined"):
+        raise InboundError("bounceType", 'must be "Permanent", "Transient" or "Undetermined"')
+    sent = [m for m in emails if m.channel == "email" and m.recipient == to and m.message_id]
+    if not sent:
+        raise InboundError("to", "no email was sent to this address")
+    email = sent[-1]
+    mail = {"timestamp": now, "source": sender, "sourceArn": f"arn:aws:ses:local:{account}:identity/{sender}",
+            "sendingAccountId": account, "messageId": email.message_id, "destination": [to],
+            "headersTruncated": False, "commonHeaders": {"from": [sender], "to": [to], "subject": email.subject},
+            "tags": {"ses:caller-identity": ["loopgate-local"], **{k: [v] for k, v in email.tags.items()}}}
+    if kind == "Complaint":
+        return {"eventType": "Complaint", "mail": mail, "complaint": {
+            "feedbackId": f"{uuid.uuid4()}-000000", "complaintSubType": None, "complaintFeedbackType": "abuse",
+            "complainedRecipients": [{"emailAddress": to}], "timestamp": now, "userAgent": "local", "arrivalDate": now}}
+    permanent = bounce_type == "Permanent"
+    return {"eventType": "Bounce", "mail": mail, "bounce": {
+        "feedbackId": f"{uuid.uuid4()}-000000", "bounceType": bounce_type,
+        "bounceSubType": "General" if permanent else "MailboxFull", "timestamp": now, "reportingMTA": "dsn; local",
+        "bouncedRecipients": [{"emailAddress": to, "action": "failed", "status": "5.1.1" if permanent else "4.2.2",
+                               "diagnosticCode": "smtp; 550 5.1.1 user unknown" if permanent
+                               else "smtp; 452 4.2.2 mailbox full"}]}}

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .apigateway import ApiGateway, HttpResponse, _json
 from .engine import LocalEngine
-from .inbound import InboundError, sns_event, sns_message
+from .inbound import InboundError, ses_event_message, sns_event, sns_message
 
 log = logging.getLogger("local.engine")
 _LINK_PATH = re.compile(r"/c/[^/?\s]+")
@@ -53,7 +53,7 @@ def outbox_items(engine: LocalEngine, since: int = 0) -> list[dict]:
 
 # The /_local helpers and their methods (OPTIONS lists them as it lists the API's).
 LOCAL_ROUTES = {"/_local/token": ("POST",), "/_local/outbox": ("GET",), "/_local/events": ("GET",),
-                "/_local/inbound": ("POST",), "/_local/clock": ("GET", "POST")}
+                "/_local/inbound": ("POST",), "/_local/ses-event": ("POST",), "/_local/clock": ("GET", "POST")}
 _RUN_PATH = re.compile(r"^/_local/run/([A-Za-z0-9]+)$")
 
 
@@ -142,6 +142,8 @@ class LocalServer:
                                "sub": sub, "groups": groups})
         if method == "POST" and path == "/_local/inbound":
             return self.inbound(body)
+        if method == "POST" and path == "/_local/ses-event":
+            return self.ses_event(body)
         if method == "GET" and path == "/_local/outbox":
             since = (query.get("since") or ["0"])[0]
             if not since.isdigit():
@@ -177,6 +179,26 @@ class LocalServer:
             return _json(400, {"error": str(exc), "field": exc.field})
         result = self.engine.invoke("InboundFunction",
                                     sns_event(self.engine.template.physical[topic]["Ref"], message))
+        return _json(200, {"outcome": result["outcomes"][0]})
+
+    def ses_event(self, body: bytes) -> HttpResponse:
+        """A bounce or complaint of the newest email to an address, handed to the inbound function as SES's event
+        publishing hands it (through the EmailEventsTopic)."""
+        try:
+            request = json.loads(body or b"{}")
+            if not isinstance(request, dict):
+                raise ValueError
+        except ValueError:
+            return _json(400, {"error": "(body): must be a JSON object", "field": "(body)"})
+        template = self.engine.template
+        try:
+            message = ses_event_message(request, list(self.engine.outbox), template.ref("SenderEmail"),
+                                        template.account,
+                                        self.engine.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")
+        except InboundError as exc:
+            return _json(400, {"error": str(exc), "field": exc.field})
+        result = self.engine.invoke("InboundFunction",
+                                    sns_event(template.physical["EmailEventsTopic"]["Ref"], message))
         return _json(200, {"outcome": result["outcomes"][0]})
 
     def _clock(self, method: str, body: bytes) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Inbound replies: SMS (End User Messaging two-way, via SNS) and email (SES receipt rule, via SNS) answer the
-customer's open step, and the sender gets a reply (docs/messaging.md)."""
+customer's open step, and the sender gets a reply; bounces and complaints of our email (the SES configuration
+set's event destination, via SNS) stop that address and fall back to SMS or a person (docs/messaging.md)."""
 import json
 from email import message_from_string, policy
 from email.utils import parseaddr
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
+from loopgate.usecases.email_events import EmailEvent, on_email_event, read_ses_event
 from loopgate.usecases.replies import InboundReply, receive_reply
 from loopgate.wiring import MessengerSettings, StoreSettings, case_store, load_settings, messenger, workflow
 
@@ -36,6 +38,9 @@ class InboundSettings(StoreSettings, MessengerSettings):
 
 SETTINGS = load_settings(InboundSettings)
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
+# SES publishes each bounce or complaint at least once: the same one twice sends no second SMS, no second event.
+email_event_idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600)
+email_event_persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
 
 
 class InboundSms(BaseModel):
@@ -120,15 +125,40 @@ def answer_once(notification: dict) -> dict:
     return {"outcome": outcome.outcome, "caseId": outcome.case_id}
 
 
+@idempotent_function(data_keyword_argument="notification", config=email_event_idempotency,
+                     persistence_store=email_event_persistence)
+def email_event_once(notification: dict) -> dict:
+    event = EmailEvent(**{**notification["event"], "recipients": tuple(notification["event"]["recipients"])})
+    return {"outcome": on_email_event(case_store(), messenger(), workflow(), event, SETTINGS.public_base_url),
+            "caseId": event.case_id}
+
+
+def _email_event(message: dict) -> str:
+    event = read_ses_event(message)
+    if event is None:
+        return "ignored"
+    done = email_event_once(notification={"key": f"{event.kind}:{event.message_id}", "event": event.__dict__})
+    # Never the address: the kind, the outcome and the case say what happened.
+    logger.info("email event", extra={"kind": event.kind, "outcome": done["outcome"], "caseId": done["caseId"]})
+    metrics.add_metric(name="EmailBounces" if event.kind == "bounce" else "EmailComplaints", unit=MetricUnit.Count,
+                       value=1)
+    return done["outcome"]
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
+    email_event_idempotency.register_lambda_context(context)
     outcomes = []
     for record in parse(event=event, model=SnsModel).Records:
         try:
-            message_id, reply = _read(json.loads(record.Sns.Message))
+            message = json.loads(record.Sns.Message)
+            if isinstance(message, dict) and "eventType" in message:
+                outcomes.append(_email_event(message))
+                continue
+            message_id, reply = _read(message)
         except (ValueError, ValidationError) as exc:
             # Never retried into sense; named by field only: the values are phone numbers and the customer's text.
             fields = [".".join(map(str, e["loc"])) for e in exc.errors()] if isinstance(exc, ValidationError) else []

@@ -16,16 +16,24 @@ STATE_MACHINE = "${AWS::StackName}-case"  # by name: a !Ref would close a depend
 CASE_WRITER = [("dynamodb:GetItem", CASES), ("dynamodb:PutItem", CASES), ("dynamodb:UpdateItem", CASES),
                ("dynamodb:Query", CASES)]
 PUBLISH = ("events:PutEvents", "LoopgateEventBus")  # CaseStatusChanged
+# Customer email (adapters/messaging.py): SES authorizes SendEmail on the sending identity and the configuration set.
+EMAIL = [("ses:SendEmail", "identity/${SenderEmail}"),
+         ("ses:SendEmail", "configuration-set/${CustomerEmailConfigurationSet}")]
 NEEDS = {
     "IntakeApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", IDEMPOTENCY),
                                         ("dynamodb:UpdateItem", IDEMPOTENCY), ("dynamodb:DeleteItem", IDEMPOTENCY),
                                         ("states:StartExecution", STATE_MACHINE), PUBLISH],
     "ScoreFunction": CASE_WRITER,  # plus the cloud judges' calls, when selected (JUDGE_CALLS)
-    "RequestReviewFunction": CASE_WRITER + [PUBLISH],
+    "RequestReviewFunction": CASE_WRITER + [PUBLISH] + EMAIL,
     "ReviewerApiFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES),
                                           ("states:SendTaskSuccess", STATE_MACHINE)],
-    "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)],
-    "RequestCustomerFunction": CASE_WRITER + [("ses:SendEmail", "SenderEmail"), ("sns:Publish", "*"), PUBLISH],
+    "RecordOutcomeFunction": CASE_WRITER + [("dynamodb:Query", OVERRIDES), ("dynamodb:PutItem", OVERRIDES)] + EMAIL,
+    "RequestCustomerFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*"), PUBLISH],
+    "FollowUpsFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*")],
+    # Replies answer a step; a bounced email's step is asked by SMS or its wait failed towards a person.
+    "InboundFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*"), ("dynamodb:PutItem", IDEMPOTENCY),
+                                              ("states:SendTaskSuccess", STATE_MACHINE),
+                                              ("states:SendTaskFailure", STATE_MACHINE)],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],
     "ReviewDeadlinesFunction": CASE_WRITER + [("sns:Publish", "QueueAlertsTopic")],
     # The sign-in trigger (adapters/staff_accounts.py); any pool of the account, as the pool names the function.
@@ -74,7 +82,15 @@ def _roles(parameters: dict[str, str]) -> dict:
             return {k: decided(v) for k, v in node.items()}
         return node
 
-    return {name[: -len("Role")]: decided(r["Properties"]) for name, r in template["Resources"].items()
+    def with_managed(role):
+        # A managed policy of the template (one shared by several roles) counts as the role's own statements.
+        managed = [template["Resources"][arn["Ref"]] for arn in role.get("ManagedPolicyArns", [])
+                   if isinstance(arn, dict) and "Ref" in arn]
+        extra = [{"PolicyDocument": decided(p["Properties"]["PolicyDocument"])} for p in managed
+                 if p["Type"] == "AWS::IAM::ManagedPolicy"]
+        return {**role, "Policies": role.get("Policies", []) + extra}
+
+    return {name[: -len("Role")]: with_managed(decided(r["Properties"])) for name, r in template["Resources"].items()
             if r["Type"] == "AWS::IAM::Role" and name.endswith("Role")}
 
 
@@ -114,3 +130,13 @@ def test_the_score_function_may_call_the_cloud_judges_selected_and_no_other(sele
             allowed = any(_allows(s, action, resource) for s in _statements(role))
             assert allowed == (judge in selection), \
                 f"Judges={selection}: ScoreFunction {'may not' if judge in selection else 'may'} call {action}"
+
+
+@pytest.mark.parametrize("domain", ["", "mail.example.com"])
+def test_customer_email_may_be_sent_as_the_sender_domain_when_one_is_verified(domain):
+    """SES checks SendEmail against the identity that verified the address: with SenderDomain, the domain."""
+    roles = _roles({"Judges": "local", "SenderDomain": domain})
+    for function, needs in NEEDS.items():
+        if ("ses:SendEmail", "identity/${SenderEmail}") in needs:
+            allowed = any(_allows(s, "ses:SendEmail", "identity/${SenderDomain}") for s in _statements(roles[function]))
+            assert allowed == bool(domain), f"{function}: SenderDomain={domain!r}"

@@ -143,3 +143,21 @@ def test_failures_alarm_into_the_alarm_topic():
     assert {"ExecutionsFailed", "5XXError"} <= metrics
     throttles = [a for a in alarms if "ThrottledRequests" in json.dumps(a.get("Metrics", []))]
     assert len(throttles) == 3
+
+
+def test_every_customer_email_goes_through_the_set_whose_bounces_and_complaints_reach_the_inbound_function():
+    resources = TEMPLATE["Resources"]
+    destination = resources["CustomerEmailEvents"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "CustomerEmailConfigurationSet"}
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    topic = destination["EventDestination"]["SnsDestination"]["TopicARN"]
+    inbound = resources["InboundFunction"]["Properties"]["Events"].values()
+    assert topic in [e["Properties"]["Topic"] for e in inbound if e["Type"] == "SNS"]
+    senders = [name for name, r in resources.items()
+               if "SENDER_EMAIL" in r.get("Properties", {}).get("Environment", {}).get("Variables", {})]
+    assert senders
+    for name in senders:
+        properties = resources[name]["Properties"]
+        assert properties["Environment"]["Variables"]["EMAIL_CONFIGURATION_SET"] == {
+            "Ref": "CustomerEmailConfigurationSet"}, name
+        assert {"Ref": "CustomerEmailSendPolicy"} in properties["Policies"], name

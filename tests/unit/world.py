@@ -20,7 +20,7 @@ from loopgate.adapters.dynamo import CaseStore
 from loopgate.adapters.events import status_changed_detail
 from loopgate.adapters.messaging import Delivery
 from loopgate.clock import iso
-from loopgate.errors import Conflict
+from loopgate.errors import Conflict, DeliveryFailed
 from loopgate.models import CaseRequest, Plan
 from loopgate.usecases.customer_steps import open_customer_step
 from loopgate.usecases.intake import receive_case
@@ -100,6 +100,14 @@ class FakeWorkflow:
                 raise Conflict("the workflow is no longer waiting for this answer")
             wait.outcome = received
 
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        with self._lock:
+            wait = self.waits.get(task_token)
+            if (wait is None or wait.outcome is not None or wait.timed_out
+                    or self.clock.epoch() >= wait.deadline):
+                raise Conflict("the workflow is no longer waiting for this step")
+            wait.outcome = {"Error": error, "Cause": cause}
+
     def outcome(self, token: str) -> dict[str, Any] | None:
         return self.waits[token].outcome
 
@@ -110,9 +118,14 @@ class FakeMessenger:
     def __init__(self):
         self.sent: list[dict[str, Any]] = []
 
-    def send(self, *, email, phone, message, prefer="email") -> Delivery:
-        self.sent.append({"email": email, "phone": phone, "message": message, "prefer": prefer})
-        return Delivery(channel="email" if email else "sms", attempts=["email:sent" if email else "sms:sent"])
+    def send(self, *, email, phone, message, prefer="email", tags=None) -> Delivery:
+        channel = "email" if email and (prefer == "email" or not phone) else "sms" if phone else None
+        if channel is None:
+            raise DeliveryFailed("the customer has neither email nor phone")
+        message_id = f"{channel}-{uuid.uuid4().hex}"
+        self.sent.append({"email": email, "phone": phone, "message": message, "prefer": prefer, "tags": tags,
+                          "channel": channel, "messageId": message_id})
+        return Delivery(channel=channel, attempts=[f"{channel}:sent"], message_id=message_id)
 
     def last_link_id(self) -> str:
         text = self.sent[-1]["message"].text

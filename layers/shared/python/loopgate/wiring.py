@@ -36,6 +36,8 @@ class WorkflowSettings(BaseModel):
 class SenderSettings(BaseModel):
     sender_email: str
     reply_to_email: str | None = None  # where customers' email replies go (docs/messaging.md)
+    # The SES configuration set that publishes bounces and complaints to the inbound function (docs/messaging.md).
+    email_configuration_set: str | None = None
 
 
 class MessengerSettings(SenderSettings):
@@ -116,7 +118,8 @@ def workflow() -> Workflow:
 def messenger() -> CustomerMessenger:
     # Functions that only tell the customer something (a contact's promise) send no link: no base URL needed.
     config = load_settings(SenderSettings)
-    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), config.sender_email, config.reply_to_email)
+    return CustomerMessenger(boto3.client("sesv2"), boto3.client("sns"), config.sender_email, config.reply_to_email,
+                             config.email_configuration_set)
 
 
 @lru_cache(maxsize=1)

@@ -612,12 +612,14 @@ class CaseStore:
             ExpressionAttributeValues={":now": now_iso()},
         )
 
-    def mark_step_sent(self, case_id: str, step_id: str, task_token: str) -> None:
-        """Remembers which wait a message went out for, so a retried invocation does not send it twice."""
+    def mark_step_sent(self, case_id: str, step_id: str, task_token: str,
+                       message: dict[str, Any] | None = None) -> None:
+        """Remembers which wait a message went out for, so a retried invocation does not send it twice, and the
+        message itself (channel, SES or SNS id): a bounce of that email finds the step waiting on it."""
         self.cases.update_item(
             Key=step_key(case_id, step_id),
-            UpdateExpression="SET sentFor = :token",
-            ExpressionAttributeValues={":token": task_token},
+            UpdateExpression="SET sentFor = :token" + (", lastMessage = :message" if message else ""),
+            ExpressionAttributeValues={":token": task_token, **({":message": to_item(message)} if message else {})},
         )
 
     def forget_step_token(self, case_id: str, step_id: str) -> None:
@@ -693,8 +695,9 @@ class CaseStore:
                                 "AND (attribute_not_exists(codeAttempts) OR codeAttempts < :limit)",
             ExpressionAttributeValues={":one": 1, ":limit": limit})
 
-    def opt_out(self, sender_hash: str, channel: str) -> None:
-        self.cases.put_item(Item={**opt_out_key(sender_hash), "channel": channel, "at": now_iso()})
+    def opt_out(self, sender_hash: str, channel: str, reason: str = "stop") -> None:
+        """No more messages to this address: the customer said STOP, or the email bounced or was reported as spam."""
+        self.cases.put_item(Item={**opt_out_key(sender_hash), "channel": channel, "reason": reason, "at": now_iso()})
 
     def is_opted_out(self, sender_hash: str) -> bool:
         return "Item" in self.cases.get_item(Key=opt_out_key(sender_hash), ConsistentRead=True,

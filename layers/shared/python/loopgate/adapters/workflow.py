@@ -44,3 +44,12 @@ class Workflow:
             if exc.response["Error"]["Code"] in _TOKEN_GONE:
                 raise Conflict("the workflow is no longer waiting for this answer") from exc
             raise
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        """Ends the wait with `error`, which the state's Catch routes (CustomerUnreachable: to a person)."""
+        try:
+            self.sfn.send_task_failure(taskToken=task_token, error=error, cause=cause)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _TOKEN_GONE:
+                raise Conflict("the workflow is no longer waiting for this step") from exc
+            raise

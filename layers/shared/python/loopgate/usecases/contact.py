@@ -9,6 +9,7 @@ from babel.dates import format_date, format_time
 from loopgate.clock import now_iso, parse_iso
 from loopgate.errors import DeliveryFailed
 from loopgate.ports import CaseStore, CustomerMessenger
+from loopgate.usecases.reachability import reachable
 from loopgate.web.messages import contact_promise_message, language, not_reached_message
 
 # Where the customer gave no zone: the one their locale's country mostly lives in, else UTC (the message names it).
@@ -64,8 +65,9 @@ def promise_contact(store: CaseStore, messenger: CustomerMessenger, case: dict[s
     promise = {"by": task["dueAt"], "how": how, "language": language(customer.get("locale")), "at": now_iso(),
                "taskId": task["taskId"], "renewals": (earlier.get("renewals", 0) + 1) if earlier else 0}
     try:
-        delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
-                                  prefer=by)
+        email, phone = reachable(store, customer)  # never an address that bounced, complained or said STOP
+        delivery = messenger.send(email=email, phone=phone, message=message, prefer=by,
+                                  tags={"caseId": case["caseId"]})
     except DeliveryFailed as exc:
         # The person still calls by the due time; only the message is missing, and the reviewer sees why.
         promise["toldBy"] = None
@@ -92,8 +94,9 @@ def tell_not_reached(store: CaseStore, messenger: CustomerMessenger, case: dict[
     message = not_reached_message(locale=customer.get("locale"), name=customer.get("name"), how=how,
                                   reference=case["caseId"])
     try:
-        delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
-                                  prefer=by)
+        email, phone = reachable(store, customer)  # never an address that bounced, complained or said STOP
+        delivery = messenger.send(email=email, phone=phone, message=message, prefer=by,
+                                  tags={"caseId": case["caseId"]})
     except DeliveryFailed as exc:
         store.append_event(case["caseId"], "not_reached_untold",
                            "Neither email nor SMS reached the customer to say we tried",

@@ -27,12 +27,13 @@ from loopgate.errors import (
 from loopgate.models import CaseStatus, CustomerAnswer, Plan, proposal_version
 from loopgate.policy.journeys import FieldSpec, Journey, get_journey
 from loopgate.policy.replies import new_reply_code, reply_code_hash, sender_hash
-from loopgate.ports import CaseStore, CustomerMessenger, EventBus, Workflow
+from loopgate.ports import CaseStore, CustomerMessenger, Delivery, EventBus, Workflow
 from loopgate.storable import check_storable
 from loopgate.usecases.follow_ups import ANSWERS as FOLLOW_UP_ANSWERS
 from loopgate.usecases.follow_ups import answer_follow_up
 from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
+from loopgate.usecases.reachability import reachable
 from loopgate.web.messages import ReplyInvite, customer_message
 
 RETENTION_SECONDS = 30 * 24 * 3600  # used and expired links stay known (410, not 404) this long
@@ -74,32 +75,21 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
                 case["caseId"], step_id, task_token, valid_until):
             raise Conflict(f"step {step_id} was answered or closed meanwhile")
     reminder = plan.reminders > 0
-    link_id = new_link_id()
-    store.put_link({"linkHash": link_hash(link_id), "caseId": case["caseId"], "stepId": step_id,
-                    "journey": journey.name, "createdAt": now_iso(), "expiresAt": valid_until + RETENTION_SECONDS})
-    customer = case["customer"]
-    message = customer_message(
-        locale=customer.get("locale"), title=_title(journey, customer.get("locale")), name=customer.get("name"),
-        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=plan.limits.customerSeconds,
-        intro=_intro(journey, customer.get("locale")), reminder=reminder,
-        invite=_reply_invite(store, case, journey, step_id, kind))
-    # A channel the customer opted out of (STOP) is as if they had given none: the other one, else a person.
-    email, phone = _reachable(store, customer)
+    # A channel the customer opted out of (STOP), or whose email bounced, is as if they had given none: the other
+    # one, else a person.
+    email, phone = reachable(store, case["customer"])
     try:
-        delivery = messenger.send(email=email, phone=phone, message=message,
-                                  prefer=customer.get("preferredChannel") or "email")
+        delivery = send_step_message(store, messenger, case, journey, step_id, kind, valid_until,
+                                     plan.limits.customerSeconds, public_base_url, reminder=reminder,
+                                     email=email, phone=phone,
+                                     prefer=case["customer"].get("preferredChannel") or "email")
     except DeliveryFailed as exc:
         store.close_step(case["caseId"], step_id)
         store.append_event(case["caseId"], "customer_unreachable",
                            "Neither email nor SMS reached the customer; a person will reach out",
                            detail={"attempts": str(exc)})
         raise CustomerUnreachable(str(exc)) from exc
-    # A reply from the address this message went to finds the step (usecases/replies.py).
-    store.put_reply_route(sender_hash(delivery.channel, email if delivery.channel == "email" else phone),
-                          {"caseId": case["caseId"], "stepId": step_id, "linkHash": link_hash(link_id),
-                           "channel": delivery.channel, "sentAt": now_iso(),
-                           "expiresAt": valid_until + RETENTION_SECONDS})
-    store.mark_step_sent(case["caseId"], step_id, task_token)
+    store.mark_step_sent(case["caseId"], step_id, task_token, sent_message(delivery))
     store.add_effort(case["caseId"], messages=1, **({"reminders": 1} if reminder else {}))
     # Each send holds its own token: the same token is the same send, however often this step is retried.
     observe_effort(store, case, f"message:{step_id}:{fact_part(task_token)}", messages=1,
@@ -119,11 +109,33 @@ def open_customer_step(store: CaseStore, messenger: CustomerMessenger, state: di
     return {"stepId": step_id, "sent": True, "channel": delivery.channel}
 
 
-def _reachable(store: CaseStore, customer: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The customer's email and phone, less any they opted out of."""
-    email, phone = customer.get("email"), customer.get("phone")
-    return (None if email and store.is_opted_out(sender_hash("email", email)) else email,
-            None if phone and store.is_opted_out(sender_hash("sms", phone)) else phone)
+def send_step_message(store: CaseStore, messenger: CustomerMessenger, case: dict[str, Any], journey: Journey,
+                      step_id: str, kind: str, valid_until: int, valid_seconds: int, public_base_url: str, *,
+                      reminder: bool, email: str | None, phone: str | None, prefer: str) -> Delivery:
+    """Mints a fresh link to the step and sends it (raises DeliveryFailed); a reply from the address it went to
+    finds the step (usecases/replies.py)."""
+    link_id = new_link_id()
+    store.put_link({"linkHash": link_hash(link_id), "caseId": case["caseId"], "stepId": step_id,
+                    "journey": journey.name, "createdAt": now_iso(), "expiresAt": valid_until + RETENTION_SECONDS})
+    customer = case["customer"]
+    message = customer_message(
+        locale=customer.get("locale"), title=_title(journey, customer.get("locale")), name=customer.get("name"),
+        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=valid_seconds,
+        intro=_intro(journey, customer.get("locale")), reminder=reminder,
+        invite=_reply_invite(store, case, journey, step_id, kind))
+    # The tags come back with a bounce or complaint of the email: never the link id, which is a secret.
+    delivery = messenger.send(email=email, phone=phone, message=message, prefer=prefer,
+                              tags={"caseId": case["caseId"], "stepId": step_id})
+    store.put_reply_route(sender_hash(delivery.channel, email if delivery.channel == "email" else phone),
+                          {"caseId": case["caseId"], "stepId": step_id, "linkHash": link_hash(link_id),
+                           "channel": delivery.channel, "sentAt": now_iso(),
+                           "expiresAt": valid_until + RETENTION_SECONDS})
+    return delivery
+
+
+def sent_message(delivery: Delivery) -> dict[str, Any]:
+    """What the step notes of the message it waits on: a bounce of exactly that email falls back."""
+    return {"channel": delivery.channel, "messageId": delivery.message_id, "at": now_iso()}
 
 
 def irreversible(journey: Journey, case: dict[str, Any]) -> bool:

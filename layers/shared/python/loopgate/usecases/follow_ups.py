@@ -27,6 +27,7 @@ from loopgate.policy.journeys import Journey, get_journey
 from loopgate.ports import CaseStore, CustomerMessenger, Workflow
 from loopgate.usecases.learning import observe_after_effect, observe_follow_up
 from loopgate.usecases.links import link_hash, new_link_id
+from loopgate.usecases.reachability import reachable
 from loopgate.web.messages import customer_message
 
 logger = Logger(child=True)
@@ -138,8 +139,10 @@ def _ask(store: CaseStore, messenger: CustomerMessenger, entry: dict[str, Any], 
         url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=seconds,
         intro=_intro(customer.get("locale")), reminder=False)
     try:
-        delivery = messenger.send(email=customer.get("email"), phone=customer.get("phone"), message=message,
-                                  prefer=customer.get("preferredChannel") or "email")
+        email, phone = reachable(store, customer)  # never an address that bounced, complained or said STOP
+        delivery = messenger.send(email=email, phone=phone, message=message,
+                                  prefer=customer.get("preferredChannel") or "email",
+                                  tags={"caseId": case["caseId"], "stepId": step_id})
     except DeliveryFailed as exc:
         store.close_step(case["caseId"], step_id)
         store.change_follow_up(case["caseId"], "asking", {"state": "unreachable", "at": now_iso()})
