@@ -91,13 +91,18 @@ def take(browser, stack: Stack, cases: dict, size: str) -> None:
     context, page = new_page(browser, size)
     try:
 
-        sign_in(page, stack.url, "/console", f"ana-{size}", "reviewers")
+        # With the senior queue too: the large refund's row shows its four-eyes and authority badges.
+        sign_in(page, stack.url, "/console", f"ana-{size}", "reviewers, senior")
         row = page.locator(f'[data-testid="queue-item"][data-case-id="{cases["review"]}"]')
         expect(row).to_be_visible()
         shoot(page, "console-queue", size)
         row.click()
         expect(page.get_by_test_id("case-heading")).to_be_visible()
+        page.get_by_test_id("claim-button").click()  # the claimed state: Release, Extend and until when
+        expect(page.get_by_test_id("claim-button")).to_have_text("Release")
         shoot(page, "console-task", size)
+        page.get_by_test_id("claim-button").click()  # released: the next size's reviewer claims it too
+        expect(page.get_by_test_id("claim-button")).to_have_text("Claim")
     finally:
         context.close()
     context, page = new_page(browser, size)  # the console's sign-in would carry over to the leads' page

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loopgate.models import ReviewDecision, ReviewFeedback
 from loopgate.usecases.override_log import list_overrides
-from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, review_view
+from loopgate.usecases.reviews import claim, decide, give_feedback, list_reviews, release, review_view
 from loopgate.web.http import caller_of, json_response, page_response, resolver, signin_page, staff_page
 from loopgate.wiring import EventSettings, StaffSettings, StoreSettings, case_store, event_bus, load_settings, workflow
 
@@ -50,6 +50,12 @@ def get_review(taskId: str):
 @tracer.capture_method
 def post_claim(taskId: str):
     return json_response(200, claim(case_store(), caller_of(app), taskId))
+
+
+@app.post("/reviews/<taskId>/release")
+@tracer.capture_method
+def post_release(taskId: str):
+    return json_response(200, release(case_store(), caller_of(app), taskId))
 
 
 @app.post("/reviews/<taskId>/decision")

@@ -50,7 +50,7 @@ def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
     expect(page.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "false")
 
-    page.get_by_role("radio", name="modify").check()
+    page.get_by_role("radio", name="Change the proposal").check()
     price = page.get_by_label("Monthly price (EUR)")
     expect(price).to_have_value("39.9")
     expect(page.get_by_label("Start date")).to_have_value("2026-12-01")
@@ -67,7 +67,7 @@ def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
 
     reason.fill("loyalty discount applies")
     page.get_by_role("button", name="Submit decision").click()
-    expect(page.get_by_test_id("status")).to_contain_text("DECIDED")
+    expect(page.get_by_test_id("status")).to_contain_text("recorded for case")
     expect(page.get_by_role("heading", name="Your queue")).to_be_visible()
     expect(row).to_have_count(0)
 
@@ -126,11 +126,11 @@ def test_console_at_phone_width_and_by_keyboard(stack, browser):
         expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
         expect(page.locator("#saw-customer")).to_contain_text(marked_up)
         assert page.locator("#case-view b, #case-view img").count() == 0
-        page.get_by_role("radio", name="modify").check()
+        page.get_by_role("radio", name="Change the proposal").check()
         expect(page.get_by_label("Monthly price (EUR)")).to_be_visible()
         page.get_by_role("radio", name="reject").check()
         expect(page.get_by_label("Reason", exact=True)).to_have_js_property("tagName", "SELECT")
-        page.get_by_role("radio", name="ask customer").check()
+        page.get_by_role("radio", name="Ask the customer").check()
         expect(page.get_by_role("checkbox", name="contractId")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.get_by_role("button", name="Submit decision").scroll_into_view_if_needed()
@@ -150,8 +150,12 @@ def test_the_second_reviewer_sees_and_approves_the_pending_proposal(stack, page)
                                                  "proposal": half}).ok
 
     sign_in(page, stack.url, f"sam-{uuid.uuid4().hex[:6]}", groups="senior")
-    page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]').click()
+    row = page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]')
+    # The row's figure follows the pending proposal (it showed the first proposal's 1,299 before).
+    expect(row.get_by_test_id("row-figure")).to_have_text("Amount €600.00")
+    row.click()
     expect(page.get_by_test_id("proposal")).to_contain_text("600")
+    expect(page.locator("#first-approval")).to_contain_text("(Change the proposal)")
     page.get_by_role("radio", name="approve").check()
     page.get_by_role("button", name="Submit decision").click()
     stack.wait_for(case_id, "COMPLETED")
@@ -211,8 +215,8 @@ def test_a_row_shows_why_whose_how_much_time_left_and_four_eyes(stack, browser):
 
 
 def test_a_senior_modifies_the_amount_in_a_form_on_a_phone(stack, browser):
-    """Claim moves the focus to the decision; escalation says where it goes; the API's field error stands next to
-    the amount; the undeclared 'action' field travels through the JSON fallback unchanged."""
+    """Claim becomes Release with the focus kept, Extend renews the lease; escalation says where it goes; the API's
+    field error stands next to the amount; the undeclared 'action' field travels through the JSON fallback unchanged."""
     case_id = stack.new_case(body("refund_large.json"))
     stack.wait_for(case_id, "AWAITING_REVIEW")
     reviewer = f"sue-{uuid.uuid4().hex[:6]}"
@@ -229,15 +233,22 @@ def test_a_senior_modifies_the_amount_in_a_form_on_a_phone(stack, browser):
         assert order == sorted(order), order
         expect(page.get_by_test_id("four-eyes-note")).to_be_visible()
 
-        page.get_by_test_id("claim-button").click()
-        expect(page.get_by_test_id("claim-button")).to_have_text("Claimed by you · extend")
-        expect(page.get_by_test_id("claim-status")).to_contain_text("Claimed by you until")
-        expect(page.locator("#action-options input").first).to_be_focused()
+        claim = page.get_by_test_id("claim-button")
+        claim.focus()
+        page.keyboard.press("Enter")
+        # Claim becomes Release, and the keyboard user is still on it; the page says until when the lease holds.
+        expect(claim).to_have_text("Release")
+        expect(claim).to_be_focused()
+        expect(page.get_by_test_id("claim-status")).to_contain_text(re.compile(r"Claimed by you until \d"))
+        expect(page.get_by_test_id("extend-button")).to_be_visible()
+        page.get_by_test_id("extend-button").click()
+        expect(page.get_by_test_id("status")).to_contain_text("Your claim is extended until")
+        expect(page.get_by_test_id("extend-button")).to_be_focused()
 
         expect(page.get_by_role("radio", name="escalate to supervisors")).to_be_visible()
         expect(page.locator("#action-options")).not_to_contain_text("senior")
 
-        page.get_by_role("radio", name="modify").check()
+        page.get_by_role("radio", name="Change the proposal").check()
         amount = page.get_by_label("Amount", exact=True)
         expect(amount).to_have_value("1299")
         expect(page.get_by_label("Currency")).to_have_value("EUR")
@@ -252,7 +263,7 @@ def test_a_senior_modifies_the_amount_in_a_form_on_a_phone(stack, browser):
 
         amount.fill("600")
         page.get_by_role("button", name="Submit decision").click()
-        expect(page.get_by_test_id("status")).to_contain_text("a second reviewer must approve")
+        expect(page.get_by_test_id("status")).to_contain_text("a second, different reviewer must approve")
     finally:
         context.close()
     task = stack.task_for(stack.token(reviewer, ["senior"]), case_id)
@@ -304,14 +315,78 @@ def test_a_bot_handover_shows_the_conversation_and_records_how_the_contact_ended
     expect(page.locator("#feedback")).to_be_hidden()
     assert not no_axe_violations(page), no_axe_violations(page)
 
-    page.get_by_role("radio", name="not reached").check()
+    page.get_by_role("radio", name="Could not reach them").check()
     page.get_by_role("button", name="Submit decision").click()  # no comment yet: the API names the field
     comment = page.locator("#comment-input")
     expect(page.locator("#comment-error")).to_contain_text("comment")
     expect(comment).to_be_focused()
     comment.fill("Called twice at 17:10, voicemail")
     page.get_by_role("button", name="Submit decision").click()
-    expect(page.get_by_test_id("status")).to_contain_text("DECIDED")
+    expect(page.get_by_test_id("status")).to_contain_text("recorded for case")
 
     case = stack.wait_for(case_id, "COMPLETED")
     assert case["resolution"] == "not_reached"
+
+
+def test_rows_say_what_kind_of_work_it_is_and_who_may_decide_it_on_a_phone(stack, browser):
+    """Issue 12: a capability/authority badge next to four eyes, and the kind in words where it is not a review."""
+    fraud_id = stack.new_case(body("identity_verification_mismatch_fraud.json"))
+    refund_id = stack.new_case(body("refund_large.json"))
+    contact_id = stack.new_case(body("handover_billing.json"))
+    for case_id in (fraud_id, refund_id, contact_id):
+        stack.wait_for(case_id, "AWAITING_REVIEW")
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, stack.url, f"fay-{uuid.uuid4().hex[:6]}", groups="fraud, senior, reviewers")
+        fraud = page.locator(f'[data-testid="queue-item"][data-case-id="{fraud_id}"]')
+        refund = page.locator(f'[data-testid="queue-item"][data-case-id="{refund_id}"]')
+        contact = page.locator(f'[data-testid="queue-item"][data-case-id="{contact_id}"]')
+        expect(fraud.get_by_test_id("row-capability")).to_have_text("needs fraud skill")
+        expect(refund.get_by_test_id("row-capability")).to_have_text("needs refund authority")
+        expect(refund).to_contain_text("four eyes")
+        expect(contact.get_by_test_id("row-kind")).to_have_text("contact the customer")
+        expect(fraud.get_by_test_id("row-kind")).to_have_count(0)  # a review says nothing about its kind
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert not no_axe_violations(page), no_axe_violations(page)
+
+        contact.click()
+        expect(page.get_by_role("radio", name="Could not reach them")).to_be_visible()
+        expect(page.locator("#case-view")).not_to_contain_text("not_reached")
+        expect(page.locator("#meta")).to_contain_text("contact the customer")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert not no_axe_violations(page), no_axe_violations(page)
+    finally:
+        context.close()
+
+
+def test_claim_becomes_release_and_only_the_holder_can_release(stack, page):
+    case_id = stack.new_case(body("contract_change_low_confidence.json"))
+    stack.wait_for(case_id, "AWAITING_REVIEW")
+    sign_in(page, stack.url, f"rae-{uuid.uuid4().hex[:6]}")
+    page.locator(f'[data-testid="queue-item"][data-case-id="{case_id}"]').click()
+    expect(page.get_by_test_id("case-heading")).to_have_text(f"Case {case_id}")
+    claim = page.get_by_test_id("claim-button")
+    expect(claim).to_have_text("Claim")
+    claim.focus()
+    page.keyboard.press("Enter")
+    expect(claim).to_have_text("Release")
+    expect(claim).to_be_focused()
+    expect(page.get_by_test_id("claim-status")).to_contain_text("Claimed by you until")
+    assert not no_axe_violations(page), no_axe_violations(page)
+
+    other = stack.token(f"oli-{uuid.uuid4().hex[:6]}", ["reviewers"])
+    task_id = stack.task_for(other, case_id)["taskId"]
+    headers = {"Authorization": f"Bearer {other}"}
+    refused = requests.post(f"{stack.url}/reviews/{task_id}/release", headers=headers, timeout=10)
+    assert refused.status_code == 409 and "only they can release it" in refused.text, refused.text
+    assert requests.post(f"{stack.url}/reviews/{task_id}/claim", headers=headers, timeout=10).status_code == 409
+
+    page.keyboard.press("Enter")  # still on the button: Release
+    expect(claim).to_have_text("Claim")
+    expect(claim).to_be_focused()
+    expect(page.get_by_test_id("claim-status")).to_have_text("Not claimed.")
+    expect(page.get_by_test_id("extend-button")).to_be_hidden()
+    taken = requests.post(f"{stack.url}/reviews/{task_id}/claim", headers=headers, timeout=10)
+    assert taken.status_code == 200, taken.text

@@ -91,3 +91,23 @@ def test_a_bound_in_an_error_is_written_as_people_write_it(world):
         decide(world.store, world.workflow, sue, review.task_id, ReviewDecision(
             action="modify", reason="typo", proposal={"action": "refund", "amount": 2000000, "currency": "EUR"}))
     assert (refused.value.field, str(refused.value)) == ("proposal.amount", "proposal.amount: must be at most 1000000")
+
+
+def test_after_a_four_eyes_change_the_row_shows_the_figure_a_second_approval_would_commit(world):
+    """Found in review: the row kept the first proposal's amount while the pending one was half of it."""
+    review = world.wait_for_review(world.new_case(refund_request(1299, confidence=0.5)))
+    half = {"action": "refund", "amount": 600.0, "currency": "EUR"}
+    decided = decide(world.store, world.workflow, SUE, review.task_id,
+                     ReviewDecision(action="modify", reason="only half is justified", proposal=half))
+    assert decided["status"] == "AWAITING_SECOND_APPROVAL"
+    second = Reviewer(sub="sam", name="sam@example.com", groups=("senior",))
+    (row,) = list_reviews(world.store, second)["items"]
+    assert row["awaitingSecondApproval"] and row["keyFigure"]["value"] == 600
+    assert review_view(world.store, second, review.task_id)["keyFigure"]["value"] == 600
+
+
+def test_options_are_labelled_in_words_not_action_names(world):
+    review = world.wait_for_review(world.new_case(load_event("contract_change_low_confidence.json")))
+    labels = {o["action"]: o["label"] for o in review_view(world.store, ANA, review.task_id)["options"]}
+    assert labels["ask_customer"] == "Ask the customer" and labels["escalate"] == "Escalate to senior"
+    assert all("_" not in label for label in labels.values())

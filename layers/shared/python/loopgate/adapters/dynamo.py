@@ -489,17 +489,20 @@ class CaseStore:
         now_epoch: int,
         approval: dict[str, Any],
         replaces: dict[str, Any] | None = None,
+        brief: dict[str, Any] | None = None,
     ) -> bool:
         """Four-eyes: keeps an approval on the still-open task, for a second, different reviewer to confirm.
 
         `replaces`: the pending approval the reviewer saw and supersedes (a modify); None when there is none yet.
+        `brief`: the queue row's brief for the pending proposal, written in the same update.
         """
+        changes = {"firstApproval": approval} | ({"brief": brief} if brief is not None else {})
         if replaces is None:
-            return self._act_on_open_task(task_id, reviewer, now_epoch, {"firstApproval": approval},
+            return self._act_on_open_task(task_id, reviewer, now_epoch, changes,
                                           close=False,  # pragma: no mutate (None is as false)
                                           condition=" AND attribute_not_exists(firstApproval)")
         return self._act_on_open_task(
-            task_id, reviewer, now_epoch, {"firstApproval": approval},
+            task_id, reviewer, now_epoch, changes,
             close=False,  # pragma: no mutate (None is as false)
             condition=" AND firstApproval.#at = :seen", names={"#at": "at"}, values={":seen": replaces["at"]},
         )
@@ -526,6 +529,17 @@ class CaseStore:
             "OR leaseUntil < :now)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":me": reviewer, ":until": lease_until, ":now": now_epoch, ":open": "OPEN"},
+        )
+
+    def release_task(self, task_id: str, reviewer: str) -> bool:
+        """Ends the reviewer's lease on an open task, so another can claim it at once; False if it is not theirs."""
+        return _if_condition_holds(
+            self.cases.update_item,
+            Key=task_key(task_id),
+            UpdateExpression="REMOVE claimedBy, leaseUntil",
+            ConditionExpression="#s = :open AND claimedBy = :me",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":me": reviewer, ":open": "OPEN"},
         )
 
     def mark_warned(self, task_id: str) -> bool:

@@ -34,33 +34,36 @@ logger = Logger(child=True)
 LEASE_SECONDS = 15 * 60
 PAGE_SIZE = 25
 
+# Each option's `label` is what a person reads (the console shows no action names); `action` is what the API takes.
 OPTIONS = [
-    {"action": "approve",
+    {"action": "approve", "label": "Approve",
      "does": "Accept the proposal as it stands; the workflow goes on (customer step or execution)."},
-    {"action": "modify",
+    {"action": "modify", "label": "Change the proposal",
      "does": "Edit the proposal before it is committed; needs a reason; recorded in the override log."},
-    {"action": "reject",
+    {"action": "reject", "label": "Reject",
      "does": "Refuse the proposal and close the case as REJECTED; needs a reason code and is logged."},
-    {"action": "escalate",
+    {"action": "escalate", "label": "Escalate",
      "does": "Hand the case to the senior queue; needs a reason; recorded in the override log."},
-    {"action": "ask_customer",
+    {"action": "ask_customer", "label": "Ask the customer",
      "does": "Ask the customer for the fields you name; the case comes back to this queue with the answer."},
 ]
 CONTACT_OPTIONS = [
-    {"action": "contacted", "does": "You reached the customer; the case closes (nothing is executed)."},
-    {"action": "resolved", "does": "You reached the customer and the matter is settled; the case closes."},
-    {"action": "not_reached",
+    {"action": "contacted", "label": "Reached them",
+     "does": "You reached the customer; the case closes (nothing is executed)."},
+    {"action": "resolved", "label": "Reached them and it is settled",
+     "does": "You reached the customer and the matter is settled; the case closes."},
+    {"action": "not_reached", "label": "Could not reach them",
      "does": "You could not reach the customer; needs a comment (what you tried). The customer is told we tried "
              "and how to reach us; the case closes."},
-    {"action": "escalate",
+    {"action": "escalate", "label": "Escalate",
      "does": "Hand the contact to the senior queue; needs a reason."},
 ]
 CONTACT_ACTIONS = frozenset(o["action"] for o in CONTACT_OPTIONS)
 AUDIT_OPTIONS = [
-    {"action": "approve", "does": "Agree with what the automation decided; nothing changes."},
-    {"action": "reject",
+    {"action": "approve", "label": "Agree", "does": "Agree with what the automation decided; nothing changes."},
+    {"action": "reject", "label": "Disagree: it should not have done this",
      "does": "Disagree: the automation should not have done this; needs a reason; logged as an audit disagreement."},
-    {"action": "modify",
+    {"action": "modify", "label": "Disagree: record what it should have done",
      "does": "Disagree: record what it should have done; needs a reason; logged as an audit disagreement."},
 ]
 
@@ -265,7 +268,8 @@ def options_for(task: dict[str, Any], journey: Journey) -> list[dict[str, str]]:
         return AUDIT_OPTIONS
     if task.get("kind") == "contact":
         upper = escalates_to(task, journey)
-        return [{**o, "does": f"Hand the contact to the '{upper}' queue; needs a reason."}
+        return [{**o, "label": f"Escalate to {upper}",
+                 "does": f"Hand the contact to the '{upper}' queue; needs a reason."}
                 if o["action"] == "escalate" else o
                 for o in CONTACT_OPTIONS if o["action"] != "escalate" or upper]
     return review_options(task, journey)
@@ -284,7 +288,8 @@ def contact_brief(case: dict[str, Any]) -> dict[str, Any]:
 def review_options(task: dict[str, Any], journey: Journey) -> list[dict[str, str]]:
     """The actions that can succeed on this task, escalation saying where it really goes (none at the top)."""
     upper = escalates_to(task, journey)
-    return [{**o, "does": f"Hand the case to the '{upper}' queue; needs a reason; recorded in the override log."}
+    return [{**o, "label": f"Escalate to {upper}",
+             "does": f"Hand the case to the '{upper}' queue; needs a reason; recorded in the override log."}
             if o["action"] == "escalate" else o
             for o in OPTIONS if o["action"] != "escalate" or upper]
 
@@ -301,6 +306,22 @@ def claim(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
         store.append_event(task["caseId"], "review_claimed", "A reviewer is working on the task",
                            actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
     return {"taskId": task_id, "claimedBy": caller.sub, "leaseUntil": iso_from_epoch(until)}
+
+
+def release(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, Any]:
+    """The holder gives the task back before the lease runs out: the next reviewer need not wait for it."""
+    task = _visible_task(store, caller, task_id)
+    if not store.release_task(task_id, caller.sub):
+        now_task = store.get_task(task_id)
+        if now_task["status"] == "OPEN" and now_task.get("claimedBy") != caller.sub:
+            holder = now_task.get("claimedBy")
+            raise Conflict(f"task {task_id} is claimed by {holder}; only they can release it" if holder
+                           else f"task {task_id} is not claimed: there is nothing to release")
+        raise Conflict(_why_not_open(now_task, caller))
+    if task.get("caseId"):  # a QA task has no case
+        store.append_event(task["caseId"], "review_released", "The reviewer put the task back in the queue",
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task_id})
+    return {"taskId": task_id, "claimedBy": None, "leaseUntil": None}
 
 
 def _why_not_open(task: dict[str, Any], caller: Reviewer) -> str:
@@ -446,7 +467,9 @@ def _propose_for_second_approval(store: CaseStore, caller: Reviewer, task: dict[
     A modify replaces any pending approval: the earlier approval was of another proposal and no longer counts.
     """
     first = {**record, "proposal": proposal, "by": caller.sub, "at": now_iso(), "actor": _actor(caller)}
-    if not store.record_first_approval(task["taskId"], caller.sub, epoch(), first, replaces=replaces):
+    # The queue's row shows the figure of what a second approval would commit, not the first proposal's.
+    brief = task_brief({**case, "proposal": proposal}, get_journey(case["journey"]))
+    if not store.record_first_approval(task["taskId"], caller.sub, epoch(), first, replaces=replaces, brief=brief):
         _log_refused(task, caller, ReviewDecision.model_validate(record))
         raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
     if record["action"] == "modify":
