@@ -3,6 +3,7 @@
 The hosted UI is a stand-in served by this test (hosted_ui.py); the stack is `python -m local` told to use it, as a
 deployed stack's stage variables name Cognito's.
 """
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -89,7 +90,11 @@ def test_a_token_about_to_expire_is_renewed_before_the_call(hosted, page):
         page.goto(f"{stack.url}/console")
         _sign_in_on_the_hosted_ui(page, email)
         expect(page.get_by_role("heading", name="Your queue")).to_be_visible()
-        renewals = [c for c in ui.calls_to("/oauth2/token") if c["grant_type"] == "refresh_token"]
+        # The heading shows before the queue is fetched (under load, well before): wait for the fetch's renewal.
+        deadline = time.time() + 15
+        while not (renewals := [c for c in ui.calls_to("/oauth2/token") if c["grant_type"] == "refresh_token"]) \
+                and time.time() < deadline:
+            page.wait_for_timeout(100)
         assert renewals, "the page called the API with a token about to expire"
         expect(page.get_by_test_id("alert")).to_be_empty()
     finally:

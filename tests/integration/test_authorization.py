@@ -38,6 +38,8 @@ ROUTE_ANSWERS: dict[tuple[str, str], dict] = {
     ("GET", "/reviews"): {"groups": GROUPS},
     ("GET", "/reviews/{taskId}"): {"groups": ("reviewers",)},
     ("POST", "/reviews/{taskId}/claim"): {"groups": ("reviewers",)},
+    # Nobody holds the task: the holder alone may release a claim, so a reviewer of its queue gets 409.
+    ("POST", "/reviews/{taskId}/release"): {"groups": ("reviewers",), "status": 409},
     ("POST", "/reviews/{taskId}/decision"): {"groups": ("reviewers",)},
     ("POST", "/reviews/{taskId}/feedback"): {"groups": ("reviewers",)},
     ("GET", "/overrides"): {"groups": ("leads",)},

@@ -22,7 +22,7 @@ def run_walkthrough(url: str) -> str:
     """Runs the block; returns the case it posted."""
     script = walkthrough(url) + '\nprintf "\\nWALKTHROUGH_CASE=%s\\n" "$CASE"\n'  # curl ends no line
     try:
-        done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=90)
     except subprocess.TimeoutExpired as stuck:  # a loop waiting for a task or a link of its case that never came
         raise AssertionError(f"the walkthrough did not finish; it printed: {(stuck.stdout or b'')[-600:]!r}") from None
     assert done.returncode == 0, done.stderr
