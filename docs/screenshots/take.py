@@ -36,19 +36,28 @@ def post_cases(stack: Stack) -> dict:
     used = body("contract_change_confident.json")  # answered, then opened again
     review = body("contract_change_low_confidence.json")
     others = [body("refund_large.json"), body("complaint_angry.json")]  # so the queue has more than one row
+    # One per size: declining uses the link up (the "really?" page, then the thanks page).
+    declines = {size: body("contract_change_confident.json") for size in SIZES}
+    handover = body("handover_billing.json")  # a bot hand-over: a contact task with the conversation
 
     ids = {name: stack.new_case(sent) for name, sent in
            {"confirm": german, "correct": correct, "choose": choose, "used": used, "review": review}.items()}
     for sent in others:
         stack.new_case(sent)
+    ids["handover"] = stack.new_case(handover)
+    for size, sent in declines.items():
+        ids[f"decline-{size}"] = stack.new_case(sent)
     links = {}
-    for name, sent in {"confirm": german, "correct": correct, "choose": choose, "used": used}.items():
+    waiting = {"confirm": german, "correct": correct, "choose": choose, "used": used,
+               **{f"decline-{size}": sent for size, sent in declines.items()}}
+    for name, sent in waiting.items():
         stack.wait_for(ids[name], "AWAITING_CUSTOMER")
         links[name] = stack.link_for(sent["customer"].get("email") or sent["customer"]["phone"])
     assert stack.answer(links["used"], {"response": "confirm"}).ok
     stack.wait_for(ids["used"], "COMPLETED")
     stack.wait_for(ids["review"], "AWAITING_REVIEW")
-    return {"links": links, "review": ids["review"]}
+    stack.wait_for(ids["handover"], "AWAITING_REVIEW")
+    return {"links": links, "review": ids["review"], "handover": ids["handover"]}
 
 
 def sign_in(page, url: str, path: str, name: str, groups: str) -> None:
@@ -86,6 +95,16 @@ def take(browser, stack: Stack, cases: dict, size: str) -> None:
         shoot(page, "customer-used-link-de", size)
         page.goto(links["choose"])
         shoot(page, "customer-choose-de", size)
+        page.goto(links[f"decline-{size}"])
+        page.get_by_role("link", name="Diesen Vorschlag ablehnen").click()
+        page.get_by_role("heading", name="Diesen Vorschlag ablehnen?").wait_for()
+        shoot(page, "customer-decline-confirm-de", size)
+        page.get_by_role("button", name="Ja, ablehnen").click()
+        page.get_by_role("heading", name="Vielen Dank, wir haben Ihre Antwort erhalten.").wait_for()
+        shoot(page, "customer-thanks-de", size)
+        response = page.goto(links["used"].rsplit("/", 1)[0] + "/" + "x" * 32)
+        assert response.status == 404, response.status
+        shoot(page, "customer-unknown-link-de", size)
     finally:
         context.close()
     context, page = new_page(browser, size)
@@ -103,6 +122,11 @@ def take(browser, stack: Stack, cases: dict, size: str) -> None:
         shoot(page, "console-task", size)
         page.get_by_test_id("claim-button").click()  # released: the next size's reviewer claims it too
         expect(page.get_by_test_id("claim-button")).to_have_text("Claim")
+        page.goto(f"{stack.url}/console")
+        handover = page.locator(f'[data-testid="queue-item"][data-case-id="{cases["handover"]}"]')
+        handover.click()
+        expect(page.get_by_test_id("case-heading")).to_be_visible()
+        shoot(page, "console-handover", size)
     finally:
         context.close()
     context, page = new_page(browser, size)  # the console's sign-in would carry over to the leads' page
