@@ -39,16 +39,21 @@ def post_cases(stack: Stack) -> dict:
     # One per size: declining uses the link up (the "really?" page, then the thanks page).
     declines = {size: body("contract_change_confident.json") for size in SIZES}
     handover = body("handover_billing.json")  # a bot hand-over: a contact task with the conversation
+    provide = body("complaint_missing_order.json", locale="de")  # asked for the order number
+    followed = body("complaint_missing_order.json", locale="de")  # completed, then "did this solve it?"
+    followed["payload"]["orderNumber"] = "O-7731"
 
     ids = {name: stack.new_case(sent) for name, sent in
            {"confirm": german, "correct": correct, "choose": choose, "used": used, "review": review}.items()}
     for sent in others:
         stack.new_case(sent)
     ids["handover"] = stack.new_case(handover)
+    ids["provide"], ids["followed"] = stack.new_case(provide), stack.new_case(followed)
     for size, sent in declines.items():
         ids[f"decline-{size}"] = stack.new_case(sent)
     links = {}
     waiting = {"confirm": german, "correct": correct, "choose": choose, "used": used,
+               "provide": provide, "followed": followed,
                **{f"decline-{size}": sent for size, sent in declines.items()}}
     for name, sent in waiting.items():
         stack.wait_for(ids[name], "AWAITING_CUSTOMER")
@@ -57,6 +62,10 @@ def post_cases(stack: Stack) -> dict:
     stack.wait_for(ids["used"], "COMPLETED")
     stack.wait_for(ids["review"], "AWAITING_REVIEW")
     stack.wait_for(ids["handover"], "AWAITING_REVIEW")
+    # The follow-up: the complaint is settled by the customer's choice, three days pass, the hourly job asks.
+    assert stack.answer(links["followed"], {"response": "choose", "option": "replacement"}).ok
+    stack.wait_for(ids["followed"], "COMPLETED")
+    links["followed-to"] = followed["customer"]["email"]
     return {"links": links, "review": ids["review"], "handover": ids["handover"]}
 
 
@@ -95,6 +104,8 @@ def take(browser, stack: Stack, cases: dict, size: str) -> None:
         shoot(page, "customer-used-link-de", size)
         page.goto(links["choose"])
         shoot(page, "customer-choose-de", size)
+        page.goto(links["provide"])
+        shoot(page, "customer-provide-de", size)
         page.goto(links[f"decline-{size}"])
         page.get_by_role("link", name="Diesen Vorschlag ablehnen").click()
         page.get_by_role("heading", name="Diesen Vorschlag ablehnen?").wait_for()
@@ -139,8 +150,23 @@ def take(browser, stack: Stack, cases: dict, size: str) -> None:
         context.close()
 
 
+def take_follow_up(browser, stack: Stack, cases: dict) -> None:
+    """Last: three days pass on the engine's clock (every other link would expire) and the hourly job asks."""
+    links = cases["links"]
+    stack.engine.clock.advance(3.1 * 86400)
+    stack.engine.run_scheduled("FollowUpsFunction")
+    link = stack.link_for(links["followed-to"], newer_than=links["followed"])
+    for size in SIZES:
+        context, page = new_page(browser, size, "de-DE")
+        try:
+            page.goto(link)
+            shoot(page, "customer-follow-up-de", size)
+        finally:
+            context.close()
+
+
 def main() -> None:
-    engine = LocalEngine(time_scale=1.0, api_keys=[API_KEY], skip_schedules=("LearningJobsFunction",))
+    engine = LocalEngine(time_scale=1.0, api_keys=[API_KEY], skip_schedules=("LearningJobsFunction", "AuditDigestFunction", "FollowUpsFunction"))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     engine.start()
@@ -153,6 +179,7 @@ def main() -> None:
             try:
                 for size in SIZES:
                     take(browser, stack, cases, size)
+                take_follow_up(browser, stack, cases)
             finally:
                 browser.close()
     finally:

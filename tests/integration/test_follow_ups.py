@@ -62,7 +62,7 @@ def test_a_completed_complaint_is_followed_up_after_three_days_and_yes_is_record
     view = requests.get(link, headers={"Accept": "application/json"}, timeout=10).json()
     assert view["kind"] == "followup" and view["question"] == "Did our answer to your complaint solve the problem?"
     page = requests.get(link, timeout=10).text
-    assert "Yes, it is solved" in page and "No, it is not solved" in page
+    assert "Yes, it is solved" in page and "No, it is not solved" in page and "Talk to a person" in page
 
     answered = stack.answer(link, {"response": "confirm", "comment": "All good, thanks"})
     assert answered.status_code == 200, answered.text
@@ -93,6 +93,7 @@ def test_no_reopens_the_case_as_a_contact_task_with_its_history(stack):
     link = _sent_to(stack, phone_or_email)[-1]["links"][0]
     page = requests.get(link, timeout=10).text
     assert "Hat unsere Antwort auf Ihre Beschwerde das Problem gelöst?" in page and "Nein, es ist nicht gelöst" in page
+    assert "Mit einer Person sprechen" in page  # a person one tap away, as on every page
 
     # The page's own form, as the customer's browser sends it: the thanks page says a person will call, in German.
     form = {"response": "reject", "comment": "Replacement never arrived", "csrf": csrf_token(link.rsplit("/", 1)[1])}

@@ -358,6 +358,11 @@ def _follow_up_page(view: dict[str, Any], t: dict[str, str], lang: str, hidden: 
                  f'<textarea id="fu-comment" name="comment" rows="3" maxlength="2000"></textarea>'
                  + _button("confirm", t["followup_yes"]) + _button("reject", t["followup_no"], secondary=True)
                  + "</form>")
+    # A person is one tap away here too, as on every page (the answer counts as "not solved").
+    hours = view.get("personWithinHours", 24)
+    parts.append(f"<h2>{escape(t['person_hint'])}</h2><p>{escape(t['human_next'].format(hours=hours))}</p>"
+                 f"<form method=\"post\">{hidden}"
+                 + _button("human", t["human"], secondary=True, novalidate=True) + "</form>")
     return _page(lang, view["title"], "".join(parts))
 
 
