@@ -166,8 +166,8 @@ def take_follow_up(browser, stack: Stack, cases: dict) -> None:
 
 
 def main() -> None:
-    engine = LocalEngine(time_scale=1.0, api_keys=[API_KEY], skip_schedules=("LearningJobsFunction", "AuditDigestFunction",
-                                                                                "FollowUpsFunction"))
+    engine = LocalEngine(time_scale=1.0, api_keys=[API_KEY],
+                         skip_schedules=("LearningJobsFunction", "AuditDigestFunction", "FollowUpsFunction"))
     server = LocalServer(engine, ApiGateway(engine), port=0)
     engine.public_base_url = server.url
     engine.start()
