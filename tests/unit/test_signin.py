@@ -119,6 +119,16 @@ def test_the_pool_offers_authenticator_apps_and_marks_tokens_through_the_trigger
 
 
 # ---------------------------------------------------------------- the trigger, on moto
+@pytest.fixture(autouse=True)
+def _settings_from_the_restored_environment():
+    """A test here loads settings with STAFF_MFA set its way; the cache must not keep them for the handlers of the
+    local stack other tests run in this process (a later MFA test saw 'optional' and let a lead in)."""
+    yield
+    from loopgate import wiring
+    wiring.load_settings.cache_clear()
+    wiring.cognito_idp.cache_clear()
+
+
 def _trigger(monkeypatch, staff_mfa: str):
     monkeypatch.setenv("STAFF_MFA", staff_mfa)
     from loopgate import wiring
