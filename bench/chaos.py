@@ -36,6 +36,8 @@ from local.apigateway import ApiGateway
 from local.engine import LocalEngine
 from local.server import LocalServer
 
+from .workflow import CpuSplit
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"x-api-key": "local-dev-key"}
 # The case samples (events/ also holds a bot conversation for POST /interactions, not a case).
@@ -438,6 +440,7 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
     logging.getLogger("loopgate").setLevel(logging.CRITICAL)  # the handlers' INFO lines would bury the report
     faults = Faults(fault_rate, seed)
     patches = faults.install(engine)
+    split = CpuSplit(engine)
     run, stop = Run(server.url, seed), threading.Event()
     say = (lambda *a, **k: None) if quiet else print
     try:
@@ -482,10 +485,13 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
             say(f"  5xx {f['op']}: {f['status']} {f['body']}")
         finals = collections.Counter(v["status"] for v in views.values())
         say(f"statuses {dict(finals)}; HTTP {dict(run.statuses)}")
+        if not quiet:
+            split.report(len(views))
         return Report(len(views), sum(faults.injected.values()), lost, stuck, doubles, len(real_5xx), problems)
     finally:
         stop.set()
         faults.enabled = False
+        split.close()
         for owner, name, original in reversed(patches):
             if original is None:
                 del owner.__dict__[name]

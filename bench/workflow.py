@@ -141,6 +141,7 @@ class CpuSplit:
         from moto.dynamodb.models import DynamoDBBackend
 
         self.by_function: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
         self.dynamodb = 0.0
         self._lock, self._depth, self._undo = threading.Lock(), threading.local(), []
         invoke = engine.invoke
@@ -152,6 +153,7 @@ class CpuSplit:
             finally:
                 with self._lock:
                     self.by_function[logical_id] += time.thread_time() - began
+                    self.calls[logical_id] += 1
 
         for name in Meter.OPERATIONS + ("transact_get_items", "batch_get_item", "batch_write_item"):
             original = getattr(DynamoDBBackend, name)
@@ -184,8 +186,8 @@ class CpuSplit:
     def report(self, cases: int) -> None:
         total = self._process() - self._began
         handlers = sum(self.by_function.values())
-        top = ", ".join(f"{name.removesuffix('Function')} {seconds * 1000 / cases:.0f}"
-                        for name, seconds in self.by_function.most_common(4))
+        top = ", ".join(f"{name.removesuffix('Function')} {seconds * 1000 / cases:.0f} in "
+                        f"{self.calls[name] / cases:.1f} runs" for name, seconds in self.by_function.most_common(4))
         print(f"  CPU per case {total * 1000 / cases:.0f} ms (at most {cases / total:.1f} cases/s on one core): "
               f"Lambda handlers {handlers * 1000 / cases:.0f} ms ({top}), DynamoDB in moto "
               f"{self.dynamodb * 1000 / cases:.0f} ms (inside handlers or the state machine), the rest "

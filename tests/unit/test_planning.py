@@ -62,6 +62,22 @@ def test_review_timeouts_escalate_once_then_alert():
     assert third.plan.next == "alert"
 
 
+def test_supervisor_alerts_back_off_to_a_week():
+    """A case nobody takes alerts the supervisors at 2x, 4x, ... the senior limit, then weekly; not every hour."""
+    timeout = Outcome(Error="States.Timeout")
+    current = next_plan(plan(), timeout, CASE).plan  # escalated to the senior queue
+    senior = current.limits.reviewSeconds
+    waits, said = [], []
+    for _ in range(16):
+        after = next_plan(current, timeout, CASE)
+        current = after.plan
+        waits.append(current.limits.reviewSeconds)
+        said.append(after.events[0]["summary"])
+    assert waits[:3] == [2 * senior, 4 * senior, 8 * senior]
+    assert waits[-1] == 7 * 24 * 3600 and max(waits) == 7 * 24 * 3600
+    assert "again in 7 days" in said[-1]
+
+
 def test_a_silent_customer_goes_to_a_person():
     after = next_plan(plan(next="customer"), Outcome(Error="States.Timeout"), CASE)
     assert (after.plan.next, after.plan.reason, after.plan.customer) == ("review", "customer_no_answer", False)

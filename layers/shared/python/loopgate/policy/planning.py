@@ -80,6 +80,14 @@ def _escalate(plan: Plan, reason: str) -> Plan:
                                    "priority": 1, "reason": reason, "limits": limits})
 
 
+MAX_ALERT_INTERVAL_SECONDS = 7 * 24 * 3600
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 86400} days" if seconds >= 2 * 86400 else f"{seconds // 3600} hours" if seconds >= 7200 \
+        else f"{max(seconds // 60, 1)} minutes"
+
+
 def after_timeout(plan: Plan, case: dict[str, Any], reminders_allowed: int) -> Transition:
     if plan.next in ("review", "alert"):
         if not plan.escalated:
@@ -87,9 +95,13 @@ def after_timeout(plan: Plan, case: dict[str, Any], reminders_allowed: int) -> T
             return Transition(escalated, events=[_event(
                 "review_escalated", f"No decision within the time limit; moved to queue '{escalated.queue}'",
                 "workflow", fromQueue=plan.queue, toQueue=escalated.queue)])
-        return Transition(plan.model_copy(update={"next": "alert"}), events=[_event(
-            "supervisor_alerted", "The senior review ran out of time; a supervisor is alerted", "workflow",
-            queue=plan.queue)])
+        # Each alert waits twice as long as the last, up to a week: a case nobody takes is not an hourly page for
+        # a year (and an execution that loops every hour would reach Step Functions' 25,000-event history limit).
+        wait = min(plan.limits.reviewSeconds * 2, MAX_ALERT_INTERVAL_SECONDS)
+        limits = plan.limits.model_copy(update={"reviewSeconds": wait})
+        return Transition(plan.model_copy(update={"next": "alert", "limits": limits}), events=[_event(
+            "supervisor_alerted", f"The senior review ran out of time; a supervisor is alerted (again in "
+            f"{_duration(wait)} if nobody decides)", "workflow", queue=plan.queue, nextAlertSeconds=wait)])
     if plan.reminders < reminders_allowed:
         remind = plan.model_copy(update={"next": "customer", "reminders": plan.reminders + 1})
         return Transition(remind, events=[_event(
