@@ -24,7 +24,7 @@ from moto import mock_aws
 
 from .callbacks import exclusive_callbacks
 from .clock import VirtualClock, install_virtual_clock
-from .dynamo_index import indexed_queries
+from .moto_dynamodb import fast_item_responses, indexed_queries
 from .template import ROOT, Function, Route, Template, load_template
 from .timescale import install_time_scale
 
@@ -372,8 +372,8 @@ class LocalEngine:
                         (SESV2Response, "send_email", send_email_v2),
                         (SNSBackend, "publish", publish), (EventsBackend, "put_events", put_events)]
         # The indexed queries go in first: the lock that serialises DynamoDB requests then wraps them too.
-        for group in (indexed_queries, lambda: replacements + _atomic_dynamodb_writes() + _cached_interpreter_clients()
-                      + _parsed_once() + exclusive_callbacks()):
+        for group in (indexed_queries, lambda: replacements + _atomic_dynamodb_writes() + fast_item_responses()
+                      + _cached_interpreter_clients() + _parsed_once() + exclusive_callbacks()):
             for owner, name, replacement in group():
                 self._patches.append((owner, name, getattr(owner, name)))
                 setattr(owner, name, replacement)

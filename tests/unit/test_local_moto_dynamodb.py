@@ -1,8 +1,9 @@
-"""The local engine's indexed queries answer exactly what moto's full-table queries answer.
+"""The local engine's DynamoDB changes answer exactly what moto answers: the indexed queries, the item responses.
 
 A random sequence of puts, in-place updates that move an item between index keys, deletes and failed transactions
 (rolled back item by item) runs with the engine's replacements; after every step each Query on the table key and on
-the index is asked with them and of moto's own full-table query, and the answers must be the same.
+the index (and reads and writes of an item with every attribute type, whose responses the engine writes as JSON
+itself) is asked with them and of moto's own code, and the answers must be the same.
 """
 import random
 
@@ -10,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.dynamo_index import indexed_queries
 from local.engine import _atomic_dynamodb_writes
+from local.moto_dynamodb import fast_item_responses, indexed_queries
 
 QUEUES = ["q-a", "q-b", "q-c"]
 
@@ -21,7 +22,7 @@ def patched():
     installed = []
 
     def install():
-        for group in (indexed_queries, _atomic_dynamodb_writes):  # in the engine's order: the lock wraps the index
+        for group in (indexed_queries, _atomic_dynamodb_writes, fast_item_responses):  # in the engine's order
             for owner, name, replacement in group():
                 installed.append((owner, name, getattr(owner, name)))
                 setattr(owner, name, replacement)
@@ -68,7 +69,8 @@ def _step(client, table, rng):
                 {"Put": {"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": "TASK#9"},
                                                       "queueKey": {"S": "q-c"}, "order": {"S": "999"}}}},
                 {"Update": {"TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-                            "UpdateExpression": "SET queueKey = :q", "ExpressionAttributeValues": {":q": {"S": "q-a"}}}},
+                            "UpdateExpression": "SET queueKey = :q",
+                            "ExpressionAttributeValues": {":q": {"S": "q-a"}}}},
                 {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "CASE#none"}, "sk": {"S": "x"}},
                                     "ConditionExpression": "attribute_exists(pk)"}}])
         except client.exceptions.TransactionCanceledException:
@@ -87,6 +89,16 @@ def _answers(client, table):
                                     ExpressionAttributeNames={"#o": "order"},
                                     ExpressionAttributeValues={":q": {"S": queue}, ":o": {"S": "050"}},
                                     Limit=2)["Items"])
+    rich = {"pk": {"S": "RICH"}, "sk": {"S": "ITEM"}}
+    answers.append(client.update_item(TableName=table, Key=rich, UpdateExpression="SET n = :n",
+                                      ExpressionAttributeValues={":n": {"N": "1.50"}}, ReturnValues="ALL_NEW"))
+    answers.append(client.get_item(TableName=table, Key=rich))
+    answers.append(client.batch_get_item(RequestItems={table: {"Keys": [rich, {"pk": {"S": "CASE#1"},
+                                                                                 "sk": {"S": "TASK#1"}}]}}))
+    answers.append(client.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": rich}}]))
+    answers.append(client.scan(TableName=table, Limit=5))
+    for response in answers[-5:]:
+        response.pop("ResponseMetadata")
     for case in range(7):
         answers.append(client.query(TableName=table, KeyConditionExpression="pk = :p AND begins_with(sk, :t)",
                                     ExpressionAttributeValues={":p": {"S": f"CASE#{case}"}, ":t": {"S": "TASK#"}},
@@ -99,6 +111,10 @@ def test_indexed_queries_answer_as_moto_does(patched):
     install, uninstall = patched
     client = boto3.client("dynamodb", region_name="eu-west-1")
     _create(client, "cases")
+    client.put_item(TableName="cases", Item={
+        "pk": {"S": "RICH"}, "sk": {"S": "ITEM"}, "blob": {"B": bytes(range(40))}, "flag": {"BOOL": False},
+        "none": {"NULL": True}, "tags": {"SS": ["a", "b"]}, "sizes": {"NS": ["1", "2.5"]}, "bins": {"BS": [b"\x00"]},
+        "nested": {"M": {"list": {"L": [{"S": "ü"}, {"N": "-3"}, {"M": {}}]}, "empty": {"L": []}}}})
     rng = random.Random(7)
     moved = 0
     install()
