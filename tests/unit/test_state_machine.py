@@ -129,3 +129,48 @@ def test_the_action_is_published_alone_and_marked_before_anything_else_can_fail(
     assert [e["DetailType"] for e in publish["Parameters"]["Entries"]] == ["CaseActionApproved"]
     assert publish["Next"] == "MarkPublished"
     assert "attribute_not_exists(actionPublishedAt)" in STATES["MarkExecuting"]["Parameters"]["ConditionExpression"]
+
+
+def happy_path(plan_next: str, audit: bool = False) -> list[str]:
+    """The states a case enters when nothing fails, from Score to the end (each one a billed transition)."""
+    entered, name = [], ASL["StartAt"]
+    while True:
+        entered.append(name)
+        state = STATES[name]
+        if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+            return entered
+        if name == "Dispatch":
+            (name,) = [c["Next"] for c in state["Choices"] if c.get("StringEquals") == plan_next]
+        elif name == "AuditSampled":
+            name = state["Choices"][0]["Next"] if audit else state["Default"]
+        else:
+            name = state["Next"]
+
+
+def test_the_automatic_path_takes_nine_transitions():
+    """Issue 13 item 8: the closing writes merged (timeline + status in one transaction), no Succeed at the end.
+    Each added state costs every automatic case a transition: docs/capacity.md prices them."""
+    assert happy_path("execute") == ["Score", "Dispatch", "MarkExecuting", "PublishApproved", "MarkPublished",
+                                     "PublishExecuting", "AuditSampled", "CloseCompleted", "PublishCompleted"]
+    assert len(happy_path("execute", audit=True)) == 12
+    assert happy_path("reject") == ["Score", "Dispatch", "RecordRejected", "CloseRejected", "PublishRejected"]
+
+
+def test_completed_is_written_with_its_timeline_event_or_not_at_all():
+    """The 'completed' event and the status change are one transaction: the event never says completed while the
+    status does not (the close's condition failed), and a client that sees COMPLETED sees the whole timeline."""
+    close = STATES["CloseCompleted"]
+    assert close["Resource"].endswith(":dynamodb:transactWriteItems")
+    (put,), (update,) = ([i["Put"] for i in close["Parameters"]["TransactItems"] if "Put" in i],
+                         [i["Update"] for i in close["Parameters"]["TransactItems"] if "Update" in i])
+    assert put["Item"]["type"] == {"S": "completed"}
+    assert update["ConditionExpression"] == "#status = :executing"
+    assert update["ExpressionAttributeValues"][":status"] == {"S": "COMPLETED"}
+    assert close["ResultSelector"]["from"] == "EXECUTING"  # what the condition guarantees
+    mark = STATES["MarkPublished"]["Parameters"]["TransactItems"]
+    assert [next(iter(i)) for i in mark] == ["Update", "Put"]
+    assert "actionPublishedAt" in mark[0]["Update"]["UpdateExpression"]
+    assert mark[1]["Put"]["Item"]["type"] == {"S": "action_published"}
+    for name in ("MarkPublished", "CloseCompleted"):  # throttling retried under the SDK integration's error names
+        retried = {e for r in STATES[name]["Retry"] for e in r["ErrorEquals"]}
+        assert {"DynamoDb.ProvisionedThroughputExceededException", "DynamoDb.TransactionCanceledException"} <= retried
