@@ -145,6 +145,7 @@ class Run:
     seed: int
     cases: dict[str, dict] = field(default_factory=dict)  # caseId -> {"sample", "customer" behaviour}
     five_xx: list[dict] = field(default_factory=list)  # what answered 5xx, to check whether it took effect
+    refused: dict[str, Any] = field(default_factory=dict)  # a post's last answer other than 202, by idempotency key
     statuses: collections.Counter[str] = field(default_factory=collections.Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -179,7 +180,9 @@ def post_cases(run: Run, count: int, rng: random.Random, say=print) -> None:
     def one(item):
         n, name, body, behaviour = item
         key = f"chaos-{run.seed}-{n}"
-        for _ in range(5):  # a channel retries a failed post with the same key, as the contract allows
+        # A channel retries a failed post with the same key, as the contract allows, backing off: a first try whose
+        # failure could not clear its idempotency record (a throttled delete) answers 409 until the record expires.
+        for attempt in range(8):
             what = {"op": "post", "key": key, "customerId": body["customer"]["id"]}
             response = run.call("POST", f"{run.url}/cases", what, json=body, headers={**KEY, "Idempotency-Key": key})
             if response is not None and response.status_code == 202:
@@ -189,7 +192,9 @@ def post_cases(run: Run, count: int, rng: random.Random, say=print) -> None:
                     if len(run.cases) % 100 == 0:
                         say(f"  posted {len(run.cases)} of {count}", flush=True)
                 return
-            time.sleep(0.05)
+            with run.lock:
+                run.refused[key] = (response.status_code, response.text[:200]) if response is not None else "no answer"
+            time.sleep(min(0.05 * 2 ** attempt, 3))
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, bodies))
@@ -332,14 +337,15 @@ def open_tasks(url: str) -> set[str]:
             return found
 
 
-def overrides(url: str, journeys: set[str]) -> list[dict]:
-    """The whole override log, journey by journey (a lead reads it by journey or by reviewer)."""
+def overrides(url: str, journeys: set[str], since: str) -> list[dict]:
+    """The whole override log since the run began, journey by journey (a lead reads it by journey or by reviewer).
+    `since` is needed: the log's default window is 30 days, and a long run's scaled clock passes months."""
     auth, items = token(url, "chaos-lead", ["leads"]), []
     for journey in sorted(journeys):
         cursor = None
         while True:
             page = requests.get(f"{url}/overrides", headers=auth, timeout=30, params={
-                "journey": journey, "limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+                "journey": journey, "from": since, "limit": 100, **({"cursor": cursor} if cursor else {})}).json()
             items += page["items"]
             cursor = page.get("nextCursor")
             if not cursor:
@@ -363,15 +369,20 @@ class Report:
 
     def summary(self) -> str:
         return (f"chaos: {self.cases} cases, {self.faults} faults injected, lost {len(self.lost)}, "
-                f"stuck {len(self.stuck)}, double executions {len(self.doubles)}, 5xx {self.five_xx}")
+                f"stuck {len(self.stuck)}, double executions {len(self.doubles)}, 5xx {self.five_xx}"
+                + (f", other problems {len(self.problems)} (listed above)" if self.problems else ""))
 
 
 def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) -> list[str]:
     """Everything but lost/stuck/doubles: problems, one line each."""
     problems = []
     if len(run.cases) != posted:
-        problems.append(f"{posted - len(run.cases)} posts never got a 202")
-    by_case = collections.Counter(o.get("caseId") for o in overrides(run.url, {v["journey"] for v in views.values()}))
+        accepted = {c["customer"]["id"] for c in run.cases.values()}
+        problems.append(f"{posted - len(run.cases)} posts never got a 202; the last answers: "
+                        f"{[answer for key, answer in run.refused.items() if key not in accepted][:5]}")
+    since = min((v["createdAt"][:10] for v in views.values()), default="2000-01-01")
+    by_case = collections.Counter(o.get("caseId") for o in overrides(run.url, {v["journey"] for v in views.values()},
+                                                                     since))
     for case_id, view in views.items():
         if by_case[case_id] != len(view.get("overrides", [])):
             problems.append(f"{case_id}: {by_case[case_id]} overrides logged, the case shows "
@@ -402,8 +413,9 @@ def folded_once(engine: LocalEngine, views: dict[str, dict]) -> list[str]:
         pk = {"S": f"CASE#{case_id}"}
         case = client.get_item(TableName=table, Key={"pk": pk, "sk": {"S": "CASE"}}).get("Item", {})
         marker = client.get_item(TableName=table, Key={"pk": pk, "sk": {"S": "FOLD#scored"}}).get("Item")
-        if marker:
-            marked[(view["journey"], view["createdAt"][:10])] += 1
+        if marker:  # the day it was scored on (learning.day), which a fast clock can put after the day it came in
+            day = case.get("learning", {}).get("M", {}).get("day", {}).get("S") or view["createdAt"][:10]
+            marked[(view["journey"], day)] += 1
         elif "route" in case:
             problems.append(f"{case_id}: scored ({case['route']['S']}) but never folded into the stats")
     for (journey, day), count in sorted(marked.items()):
