@@ -234,11 +234,18 @@ class Meter:
         meter = self
 
         def call(backend, *args, **kwargs):
-            if not getattr(meter._quiet, "on", False):
-                meter.add(f"dynamodb {name}")
-                if name == "transact_write_items":
-                    meter.add("dynamodb transaction items", len(args[0] if args else kwargs["transact_items"]))
-            return original(backend, *args, **kwargs)
+            # A transaction's own steps (moto writes each item with put/update; the engine reads each item first,
+            # to roll back) are not requests: only the outermost call is counted.
+            if getattr(meter._quiet, "on", False) or getattr(meter._quiet, "inside", False):
+                return original(backend, *args, **kwargs)
+            meter.add(f"dynamodb {name}")
+            if name == "transact_write_items":
+                meter.add("dynamodb transaction items", len(args[0] if args else kwargs["transact_items"]))
+            meter._quiet.inside = True
+            try:
+                return original(backend, *args, **kwargs)
+            finally:
+                meter._quiet.inside = False
         return call
 
     def add(self, key: str, n: int = 1) -> None:
