@@ -35,7 +35,7 @@ def test_the_seal_covers_the_workflows_own_events_and_verify_names_an_edit(stack
     code, out = verify_output()
     assert f"case {case_id}" not in out, out
 
-    published = by_type["action_published"]  # written by the state machine's RecordPublished state
+    published = by_type["action_published"]  # written by the state machine's MarkPublished transaction
     cases.update_item(TableName=os.environ["CASES_TABLE"], Key={"pk": published["pk"], "sk": published["sk"]},
                       UpdateExpression="SET actor = :a", ExpressionAttributeValues={":a": {"S": "reviewer"}})
     code, out = verify_output()
