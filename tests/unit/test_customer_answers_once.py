@@ -131,3 +131,31 @@ def test_a_link_answers_only_the_proposal_it_showed(world, asked):
     with pytest.raises(Gone, match="changed"):
         answer(world.store, world.workflow, asked["link"], CONFIRM)
     assert world.workflow.outcome(asked["token"]) is None, "nobody confirmed the changed proposal"
+
+
+class _ThrottledAfterTheAnswer:
+    """DynamoDB throttling every write after the answer reached the workflow, past the SDK's retries."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def _throttled(self, *args, **kwargs):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}},
+                          "UpdateItem")
+
+    forget_step_token = add_effort = record_fact = _throttled
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_an_answer_the_workflow_has_is_not_answered_5xx(world, asked):
+    """Found by the 1,000-case chaos run: a throttled write after the workflow took the answer made the answer a
+    5xx, and the customer who sent it again was told it was answered already."""
+    received = answer(_ThrottledAfterTheAnswer(world.store), world.workflow, asked["link"], CONFIRM)
+    assert received["status"] == "RECEIVED"
+    assert world.workflow.outcome(asked["token"])["response"] == "confirm"
+    with pytest.raises(Gone):  # and it was taken once
+        answer(world.store, world.workflow, asked["link"], CONFIRM)

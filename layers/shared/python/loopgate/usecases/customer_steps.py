@@ -31,7 +31,7 @@ from loopgate.ports import CaseStore, CustomerMessenger, Delivery, EventBus, Wor
 from loopgate.storable import check_storable
 from loopgate.usecases.follow_ups import ANSWERS as FOLLOW_UP_ANSWERS
 from loopgate.usecases.follow_ups import answer_follow_up
-from loopgate.usecases.learning import fact_part, observe_after_effect, observe_effort, observe_feedback
+from loopgate.usecases.learning import after_effect, fact_part, observe_after_effect, observe_effort, observe_feedback
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.usecases.reachability import reachable
 from loopgate.web.messages import ReplyInvite, customer_message
@@ -397,9 +397,10 @@ def answer_through(store: CaseStore, workflow: Workflow, link: dict[str, Any], s
         if isinstance(exc, Conflict):
             raise TryAgain("we were just updating your request; please send your answer again") from exc
         raise
-    store.forget_step_token(case["caseId"], step["stepId"])
-    store.add_effort(case["caseId"], interactions=1)
-    # A step is answered once; the answer is with the workflow already, so a failed fold must not undo it.
+    # The answer is with the workflow: what follows is bookkeeping, and its failure must not answer 5xx (the
+    # customer would send the answer again and be told it was answered). It is logged instead.
+    after_effect("forget the step's token", store.forget_step_token, case["caseId"], step["stepId"])
+    after_effect("count the interaction", store.add_effort, case["caseId"], interactions=1)
     observe_after_effect(observe_effort, store, case, f"answer:{step['stepId']}", interactions=1)
     return {"caseId": case["caseId"], "response": reply.response, "status": "RECEIVED",
             "locale": case["customer"].get("locale", "en"),

@@ -72,6 +72,15 @@ def observe_after_effect(fold: Callable[..., bool], store: CaseStore, case: dict
         return False
 
 
+def after_effect(what: str, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """A write after the request took effect (the workflow has the answer): one that fails after the store's retries
+    is logged, not raised, for the reason observe_after_effect gives."""
+    try:
+        write(*args, **kwargs)
+    except Exception:
+        logger.exception("a write after the request took effect failed", extra={"write": what})
+
+
 def fact_part(secret: str) -> str:
     """A fact id's part made of a task token or a link hash: stable for a retry, and not the secret itself."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
