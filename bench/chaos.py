@@ -148,6 +148,7 @@ class Run:
     refused: dict[str, Any] = field(default_factory=dict)  # a post's last answer other than 202, by idempotency key
     statuses: collections.Counter[str] = field(default_factory=collections.Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    decided: set[tuple[str, str]] = field(default_factory=set)  # (taskId, reviewer) of decisions answered 2xx
 
     def call(self, method: str, url: str, what: dict, **kwargs) -> requests.Response | None:
         try:
@@ -157,7 +158,11 @@ class Run:
         with self.lock:
             self.statuses[response.status_code // 100 * 100] += 1
             if response.status_code >= 500:
-                self.five_xx.append({**what, "status": response.status_code, "body": response.text[:300]})
+                # The request itself is kept (never printed: a link is a secret) to send it again at the end.
+                self.five_xx.append({**what, "status": response.status_code, "body": response.text[:300],
+                                     "request": (method, url, kwargs)})
+            elif response.ok and what.get("op") == "decide":
+                self.decided.add((what["taskId"], what["by"]))
         return response
 
 
@@ -219,9 +224,10 @@ def reviewer(run: Run, stop: threading.Event, n: int, rng: random.Random, pool: 
         if decision is None:
             continue
         url = f"{run.url}/reviews/{task['taskId']}"
-        what = {"op": "decide", "taskId": task["taskId"], "caseId": task["caseId"]}
+        what = {"op": "decide", "taskId": task["taskId"], "caseId": task["caseId"], "by": f"chaos-reviewer-{n}"}
         if roll < 0.15:  # two reviewers decide the same task at once
-            pool.submit(run.call, "POST", f"{url}/decision", what, json=decision, headers=rival)
+            pool.submit(run.call, "POST", f"{url}/decision", {**what, "by": f"chaos-rival-{n}"}, json=decision,
+                        headers=rival)
         elif roll < 0.25:  # a slow reviewer, often after the deadline
             stop.wait(rng.uniform(0.2, 1.5))
         elif roll < 0.5:
@@ -394,12 +400,30 @@ def check(run: Run, views: dict[str, dict], engine: LocalEngine, posted: int) ->
         if view["status"] != "COMPLETED" and closed & set(timeline):
             problems.append(f"{case_id}: {view['status']} but its timeline says executed: {timeline}")
     problems += folded_once(engine, views)
+    problems += took_effect_after_5xx(run, engine)
+    return problems
+
+
+def took_effect_after_5xx(run: Run, engine: LocalEngine) -> list[str]:
+    """A request answered 5xx must not have taken effect: its sender would send it again and be refused. Checked
+    with faults off: a decision is in the task only if a 2xx answered it; an answer sent again is not refused as
+    answered already."""
+    table, client, problems = engine.template.physical["CasesTable"]["Ref"], engine.client("dynamodb"), []
     for failure in run.five_xx:
         if failure["op"] == "reuse-accepted":
             problems.append("a used customer link was accepted again")
-        elif failure["op"] == "decide" and failure["caseId"] in views:
-            # A decision answered 5xx must not have moved the task on: no decision by that request in the log.
-            pass
+        elif failure["op"] == "decide":
+            task = client.get_item(TableName=table, Key={"pk": {"S": f"TASK#{failure['taskId']}"},
+                                                         "sk": {"S": "TASK"}}).get("Item", {})
+            by = task.get("decidedBy", {}).get("S")
+            if by == failure["by"] and (failure["taskId"], by) not in run.decided:
+                problems.append(f"task {failure['taskId']}: a decision answered {failure['status']} was taken")
+        elif failure["op"] == "answer":
+            method, url, kwargs = failure["request"]
+            again = requests.request(method, url, timeout=30, **kwargs)
+            if again.status_code == 410 and "already answered" in again.text:
+                problems.append(f"an answer to a {failure.get('kind', 'customer')} step answered "
+                                f"{failure['status']} was taken")
     return problems
 
 
@@ -480,8 +504,10 @@ def run_chaos(cases: int, seed: int, fault_rate: float, *, reviewers: int = 4, t
         executed = collections.Counter(e["detail"].get("caseId") for e in engine.downstream_events()
                                        if e["detail-type"] == "CaseActionApproved")
         stuck = sorted(c for c, v in views.items() if v["status"] in {"RECEIVED", "EXECUTING"})
+        # An execution that ends FAILED (NeedsOperator, when even alerting the operators failed) sets off the
+        # stack's ExecutionsFailed alarm: the operators are told by it.
         lost = sorted(c for c, v in views.items() if c not in stuck and v["status"] not in FINAL
-                      and c not in with_person and c not in alerts)
+                      and c not in with_person and c not in alerts and engine.execution(c)["status"] != "FAILED")
         doubles = sorted(c for c, n in executed.items() if n > 1)
         problems = check(run, views, engine, cases)
         real_5xx = [f for f in run.five_xx if f["op"] != "reuse-accepted"]

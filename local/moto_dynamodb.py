@@ -20,6 +20,7 @@ JSON, takes moto's way.
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -43,8 +44,10 @@ class _InvertedIndex:
                            if (attribute := _single_hash_attribute(index))}
         self.keys: dict[str, dict[Any, set]] = {name: defaultdict(set) for name in self.attributes}
         self.values: dict[tuple, dict[str, Any]] = {}
-        for item in table.all_items():
-            self.refresh((item.hash_key, item.range_key), item)
+        self.installation: object | None = None
+        for stored in table.items.values():  # the items themselves, not all_items (which a query may narrow)
+            for item in (stored.values() if table.range_key_attr else [stored]):
+                self.refresh((item.hash_key, item.range_key), item)
 
     def refresh(self, key: tuple, item: Any) -> None:
         for name, value in self.values.pop(key, {}).items():
@@ -59,10 +62,13 @@ class _InvertedIndex:
             self.values[key] = values
 
 
-def _index_of(table: Any) -> _InvertedIndex:
+def _index_of(table: Any, installation: object) -> _InvertedIndex:
+    """The table's index, built now if it was built under another installation of these replacements (writes
+    made while none was installed went unseen)."""
     index = table.__dict__.get(_ATTRIBUTE)
-    if index is None:
+    if index is None or index.installation is not installation:
         index = table.__dict__[_ATTRIBUTE] = _InvertedIndex(table)
+        index.installation = installation
     return index
 
 
@@ -88,15 +94,15 @@ def _key_of(table: Any, attributes: dict[str, Any]) -> tuple:
             DynamoType(range_value) if range_value is not None else None)
 
 
-def _candidates(table: Any, hash_key: Any, index_name: str | None,
-                hash_key_conditions: list | None) -> list | None:
+def _candidates(table: Any, hash_key: Any, index_name: str | None, hash_key_conditions: list | None,
+                installation: object) -> list | None:
     """The items a Query can return, or None when this query is not one we narrow (moto then reads everything)."""
     if not index_name:
         found = table.items.get(hash_key) if hash_key is not None else None
         if found is None:
             return []
         return list(found.values()) if table.range_key_attr else [found]
-    index = _index_of(table)
+    index = _index_of(table, installation)
     attribute = index.attributes.get(index_name)
     wanted = dict(hash_key_conditions or [])
     if attribute is None or attribute not in wanted:
@@ -110,8 +116,13 @@ def indexed_queries() -> list[tuple[Any, str, Callable]]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
-    original_query, original_put = Table.query, Table.put_item
+    original_query, original_put, original_all_items = Table.query, Table.put_item, Table.all_items
     original_delete, original_update = Table.delete_item, DynamoDBBackend.update_item
+    installation, narrowed = object(), threading.local()  # narrowed.by_table: table -> its query's candidates
+
+    def all_items(self):  # moto's query reads the table through this one method
+        found = getattr(narrowed, "by_table", {}).get(id(self))
+        return found if found is not None else original_all_items(self)
 
     def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
               projection_expressions, index_name=None, *args, hash_key_conditions=None, **kwargs):
@@ -120,14 +131,16 @@ def indexed_queries() -> list[tuple[Any, str, Callable]]:
                                   scan_index_forward, projection_expressions, index_name, *args,
                                   hash_key_conditions=hash_key_conditions, **kwargs)
 
-        candidates = _candidates(self, hash_key, index_name, hash_key_conditions)
+        candidates = _candidates(self, hash_key, index_name, hash_key_conditions, installation)
         if candidates is None:
             return run()
-        self.all_items = lambda: candidates  # moto's query reads the table through this one method
+        by_table = narrowed.__dict__.setdefault("by_table", {})
+        before = by_table.get(id(self))
+        by_table[id(self)] = candidates
         try:
             return run()
         finally:
-            del self.all_items
+            by_table[id(self)] = before
 
     def put_item(self, item_attrs, *args, **kwargs):
         try:
@@ -148,8 +161,8 @@ def indexed_queries() -> list[tuple[Any, str, Callable]]:
             table = self.get_table(table_name)
             _refresh(table, _key_of(table, key))
 
-    return [(Table, "query", query), (Table, "put_item", put_item), (Table, "delete_item", delete_item),
-            (DynamoDBBackend, "update_item", update_item)]
+    return [(Table, "query", query), (Table, "all_items", all_items), (Table, "put_item", put_item),
+            (Table, "delete_item", delete_item), (DynamoDBBackend, "update_item", update_item)]
 
 
 def fast_item_responses() -> list[tuple[Any, str, Callable]]:

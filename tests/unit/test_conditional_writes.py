@@ -322,3 +322,16 @@ def test_a_state_change_that_conflicts_with_another_reads_as_losing_the_race(rea
     else:
         with pytest.raises(ClientError):
             _if_transaction_holds(write)
+
+
+def test_a_late_decision_is_answered_too_late_even_when_marking_it_late_fails(world, review, monkeypatch):
+    """Found by the chaos run: the workflow had stopped waiting (409), then the write marking the task LATE was
+    throttled and the reviewer got a 5xx for a decision that could never take effect."""
+    from loopgate.errors import Conflict
+
+    world.workflow.time_out(review.token)
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}},
+                            "UpdateItem")
+    monkeypatch.setattr(world.store, "close_task", lambda *a, **k: (_ for _ in ()).throw(throttled))
+    with pytest.raises(Conflict):
+        decide(world.store, world.workflow, ANA, review.task_id, ReviewDecision(action="approve"))

@@ -2,6 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
+from loopgate.errors import Conflict
 from loopgate.models import CustomerAnswer, ReviewDecision, Reviewer, ReviewFeedback
 from loopgate.usecases.customer_steps import answer, give_customer_feedback, open_customer_step
 from loopgate.usecases.learning import observe, precedent_words
@@ -252,6 +253,32 @@ def test_an_audit_whose_fold_fails_is_still_answered_and_its_disagreement_logged
     assert done["status"] == "DECIDED"
     assert [o["reason"] for o in world.overrides(case["caseId"])] == ["too generous"]
     assert "audit_disagreed" in [e["type"] for e in store.latest_events(case["caseId"], 100)[0]]
+
+
+def test_an_audit_answered_5xx_is_finished_by_its_retry_and_logged_once(world, store, monkeypatch):
+    """Found by the chaos run at a high fault rate: the task was decided, then the override log's write was
+    throttled: 5xx, and the auditor's retry was refused as "no longer open": the disagreement was never logged.
+    The same auditor's same decision now finishes what the first attempt began, keyed by its time."""
+    case = store.get_case(world.new_case(refund_request(20))["caseId"])
+    store.put_task(audit_task("audit-3", case["caseId"], "refund", "audit", "2026-11-02T09:00:00.000Z"))
+    auditor, other = (Reviewer(sub=name, name=name, groups=("audit",)) for name in ("aud", "other"))
+    disagree = ReviewDecision(action="modify", reason="too generous",
+                              proposal={"action": "refund", "amount": 10.5, "currency": "EUR"})
+    append = store.append_override
+    monkeypatch.setattr(store, "append_override", lambda *_: (_ for _ in ()).throw(cancelled("None", "Throttling")))
+    with pytest.raises(ClientError):
+        decide(store, world.workflow, auditor, "audit-3", disagree)
+    assert world.overrides(case["caseId"]) == []
+    monkeypatch.setattr(store, "append_override", append)
+    with pytest.raises(Conflict):  # someone else's decision is still refused
+        decide(store, world.workflow, other, "audit-3", ReviewDecision(action="approve"))
+    with pytest.raises(Conflict):  # and so is a different decision by the same auditor
+        decide(store, world.workflow, auditor, "audit-3", ReviewDecision(action="approve"))
+    for _ in range(2):  # the retry finishes; a second retry adds nothing
+        assert decide(store, world.workflow, auditor, "audit-3", disagree)["status"] == "DECIDED"
+    assert [o["reason"] for o in world.overrides(case["caseId"])] == ["too generous"]
+    events = [e["type"] for e in store.latest_events(case["caseId"], 100)[0]]
+    assert events.count("audit_disagreed") == 1
 
 
 def test_a_customer_answer_whose_fold_fails_is_still_taken(world, store, monkeypatch):

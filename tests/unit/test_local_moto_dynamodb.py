@@ -6,6 +6,7 @@ the index (and reads and writes of an item with every attribute type, whose resp
 itself) is asked with them and of moto's own code, and the answers must be the same.
 """
 import random
+import uuid
 
 import boto3
 import pytest
@@ -36,7 +37,9 @@ def patched():
     uninstall()
 
 
-def _create(client, name):
+def _create(client):
+    """A table of its own: a local stack running in the same worker shares moto's backend."""
+    name = f"index-{uuid.uuid4().hex[:8]}"
     client.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "queueKey", "order")],
@@ -44,6 +47,7 @@ def _create(client, name):
         GlobalSecondaryIndexes=[{"IndexName": "Queue", "Projection": {"ProjectionType": "ALL"},
                                  "KeySchema": [{"AttributeName": "queueKey", "KeyType": "HASH"},
                                                {"AttributeName": "order", "KeyType": "RANGE"}]}])
+    return name
 
 
 def _step(client, table, rng):
@@ -106,12 +110,20 @@ def _answers(client, table):
     return answers
 
 
-@mock_aws
-def test_indexed_queries_answer_as_moto_does(patched):
+@pytest.fixture
+def client():
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        made = dynamodb.list_tables()["TableNames"]
+        yield dynamodb
+        for name in set(dynamodb.list_tables()["TableNames"]) - set(made):
+            dynamodb.delete_table(TableName=name)
+
+
+def test_indexed_queries_answer_as_moto_does(patched, client):
     install, uninstall = patched
-    client = boto3.client("dynamodb", region_name="eu-west-1")
-    _create(client, "cases")
-    client.put_item(TableName="cases", Item={
+    table = _create(client)
+    client.put_item(TableName=table, Item={
         "pk": {"S": "RICH"}, "sk": {"S": "ITEM"}, "blob": {"B": bytes(range(40))}, "flag": {"BOOL": False},
         "none": {"NULL": True}, "tags": {"SS": ["a", "b"]}, "sizes": {"NS": ["1", "2.5"]}, "bins": {"BS": [b"\x00"]},
         "nested": {"M": {"list": {"L": [{"S": "ü"}, {"N": "-3"}, {"M": {}}]}, "empty": {"L": []}}}})
@@ -119,31 +131,29 @@ def test_indexed_queries_answer_as_moto_does(patched):
     moved = 0
     install()
     for _ in range(80):
-        _step(client, "cases", rng)
-        got = _answers(client, "cases")
+        _step(client, table, rng)
+        got = _answers(client, table)
         uninstall()  # moto's own queries, reading the whole table
-        expected = _answers(client, "cases")
+        expected = _answers(client, table)
         install()
         assert got == expected
         moved += sum(len(items) for items in expected)
     assert moved > 250  # the queries found items, not only empty answers
 
 
-@mock_aws
-def test_an_index_built_before_the_writes_follows_them(patched):
+def test_an_index_built_before_the_writes_follows_them(patched, client):
     """The index is built at the first Query and then kept by the writes alone (no rebuild on every query)."""
     install, _ = patched
     install()
-    client = boto3.client("dynamodb", region_name="eu-west-1")
-    _create(client, "cases")
-    query = {"TableName": "cases", "IndexName": "Queue", "KeyConditionExpression": "queueKey = :q"}
+    table = _create(client)
+    query = {"TableName": table, "IndexName": "Queue", "KeyConditionExpression": "queueKey = :q"}
     assert client.query(**query, ExpressionAttributeValues={":q": {"S": "q-a"}})["Items"] == []
-    client.put_item(TableName="cases", Item={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"},
+    client.put_item(TableName=table, Item={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"},
                                              "queueKey": {"S": "q-a"}, "order": {"S": "001"}})
-    client.update_item(TableName="cases", Key={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"}},
+    client.update_item(TableName=table, Key={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"}},
                        UpdateExpression="SET queueKey = :q", ExpressionAttributeValues={":q": {"S": "q-b"}})
     assert client.query(**query, ExpressionAttributeValues={":q": {"S": "q-a"}})["Items"] == []
     assert [i["pk"]["S"] for i in client.query(**query, ExpressionAttributeValues={":q": {"S": "q-b"}})["Items"]] \
         == ["CASE#1"]
-    client.delete_item(TableName="cases", Key={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"}})
+    client.delete_item(TableName=table, Key={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"}})
     assert client.query(**query, ExpressionAttributeValues={":q": {"S": "q-b"}})["Items"] == []

@@ -448,10 +448,13 @@ def decide(store: CaseStore, workflow: Workflow, caller: Reviewer, task_id: str,
     try:
         workflow.resume(task["taskToken"], output)
     except Conflict:
-        if store.close_task(task_id, "LATE", expected="DECIDED"):
-            store.append_event(task["caseId"], "late_decision",
-                               f"A reviewer's {decision.action} came after the workflow stopped waiting for it",
-                               actor="reviewer", detail={"taskId": task_id, "action": decision.action})
+        try:  # the answer is "too late" (409) even when marking it so fails: a 5xx would invite a retry
+            if store.close_task(task_id, "LATE", expected="DECIDED"):
+                store.append_event(task["caseId"], "late_decision",
+                                   f"A reviewer's {decision.action} came after the workflow stopped waiting for it",
+                                   actor="reviewer", detail={"taskId": task_id, "action": decision.action})
+        except Exception:
+            logger.exception("a late decision could not be marked late", extra={"taskId": task_id})
         raise
     except Exception:
         store.reopen_task(task, caller.sub)
@@ -497,21 +500,28 @@ def decide_audit(store: CaseStore, caller: Reviewer, task: dict[str, Any], case:
         raise InvalidInput("proposal", "is required: record what the automation should have done")
     if decision.action != "approve" and not (decision.reason or "").strip():
         raise InvalidInput("reason", "is required to disagree with the automation")
-    record = decision.model_dump(exclude_none=True, exclude={"proposalVersion"})
+    record = {**decision.model_dump(exclude_none=True, exclude={"proposalVersion"}), "at": now_iso()}
     if not store.decide_task(task["taskId"], caller.sub, epoch(), record):
-        _log_refused(task, caller, decision)
-        raise Conflict(_why_not_open(store.get_task(task["taskId"]), caller))
+        decided = store.get_task(task["taskId"])
+        if decided.get("decidedBy") != caller.sub or {**decided.get("decision", {}), "at": None} != \
+                {**record, "at": None}:
+            _log_refused(task, caller, decision)
+            raise Conflict(_why_not_open(decided, caller))
+        # The same auditor sending the same decision again: an earlier attempt decided the task and failed before
+        # its writes were done (and was answered 5xx). Finish them, keyed by that attempt's time: nothing twice.
+        record = decided["decision"]
+    at = record["at"]
     if decision.action == "approve":
         store.append_event(case["caseId"], "audit_agreed", "An auditor agreed with the automation",
-                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]}, at=at)
     else:
         store.append_override(override_record(
             kind="audit_disagreement", case=case, actor_id=caller.sub, decision=decision.action,
             proposal=case["proposal"], decided=decision.proposal, reason=decision.reason,
-            comment=decision.comment, task_id=task["taskId"]))
+            comment=decision.comment, task_id=task["taskId"], at=at))
         store.append_event(case["caseId"], "audit_disagreed",
                            f"An auditor disagreed with the automation: {decision.reason}",
-                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]})
+                           actor=f"reviewer:{caller.sub}", detail={"taskId": task["taskId"]}, at=at)
     # Last, and never failing the request: the task is decided, so a retry would be refused and the
     # disagreement would never reach the override log.
     observe_after_effect(observe_audit, store, case, task["taskId"], caller.sub, decision.action == "approve",
