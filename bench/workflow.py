@@ -316,15 +316,31 @@ def metered_case(engine: LocalEngine, url: str, meter: Meter, sample_name: str, 
     return path, counts
 
 
+# AWS list prices, us-east-1, as known on PRICES_DATED (docs/capacity.md: check them before quoting), in USD.
+PRICES_DATED = "2026-11-23"
+PRICE_TRANSITION = 0.025 / 1000  # Step Functions Standard
+PRICE_LAMBDA = 0.20 / 1e6 + 0.075 * 0.0000166667  # a request, and 256 MB for 300 ms (the capacity assumption)
+PRICE_WRITE_UNIT, PRICE_READ_UNIT = 0.625 / 1e6, 0.125 / 1e6  # DynamoDB on demand; a transaction item is 2 units
+
+
+def cost_per_1000(counts: Counter[str], reads: int, writes: int) -> float:
+    """What 1,000 cases of a path cost in Step Functions, Lambda and DynamoDB (messages, events and API requests
+    are priced in docs/capacity.md)."""
+    units = writes + 2 * counts["dynamodb transaction items"]
+    return 1000 * (counts["transitions"] * PRICE_TRANSITION + counts["lambda"] * PRICE_LAMBDA
+                   + units * PRICE_WRITE_UNIT + reads * PRICE_READ_UNIT)
+
+
 def report_metered(rows: list[tuple[str, str, Counter[str]]]) -> None:
-    print("\nper case, by path (one case each; what AWS bills: docs/capacity.md prices it)")
+    print(f"\nper case, by path (one case each; what AWS bills, and USD per 1,000 cases for Step Functions, Lambda and "
+          f"DynamoDB at list prices of {PRICES_DATED}: docs/capacity.md adds messages, events and API requests)")
     print(f"{'path':<32} {'sample':<34} {'transitions':>11} {'lambda':>6} {'ddb reads':>9} {'ddb writes':>10} "
-          f"{'in txn':>6}")
+          f"{'in txn':>6} {'USD/1000':>8}")
     for path, name, counts in rows:
         reads = counts["dynamodb get_item"] + counts["dynamodb query"]
         writes = sum(counts[f"dynamodb {op}"] for op in ("put_item", "update_item", "delete_item"))
         print(f"{path:<32} {name:<34} {counts['transitions']:>11} {counts['lambda']:>6} {reads:>9} {writes:>10} "
-              f"{counts['dynamodb transaction items']:>6}")
+              f"{counts['dynamodb transaction items']:>6} {cost_per_1000(counts, reads, writes):>8.3f}")
 
 
 def report(name: str, elapsed: float, latencies: list[float]) -> None:
