@@ -200,3 +200,40 @@ def test_asking_for_a_person_on_a_follow_up_reopens_the_case_like_a_no(world, cl
     answer(world.store, world.workflow, world.messenger.last_link_id(), CustomerAnswer(response="human"))
     assert world.workflow.reopened == [(case["caseId"], "follow_up_not_solved")]
     assert world.store.get_case(case["caseId"])["followUp"]["state"] == "not_solved"
+
+
+def test_a_bounced_follow_up_asks_again_by_sms_once(world, clock):
+    """Issue 13 item 3, for the follow-up: its email bounced and nobody was asked, until the question went by SMS."""
+    from loopgate.usecases.email_events import EmailEvent, on_email_event
+
+    case = _completed_complaint(world)
+    world.store.update_case(world.store.get_case(case["caseId"]), {"customer": {**case["customer"],
+                                                                                "phone": "+4915112345678"}})
+    clock.advance(3 * DAY + 60)
+    run_follow_ups(world.store, world.messenger, PUBLIC_URL)
+    email = world.messenger.sent[-1]
+    assert email["channel"] == "email"
+    bounce = EmailEvent(kind="bounce", message_id=email["messageId"], recipients=(email["email"],),
+                        at="2026-11-05T09:00:00.000Z", case_id=case["caseId"], step_id=email["tags"]["stepId"])
+
+    assert on_email_event(world.store, world.messenger, world.workflow, bounce, PUBLIC_URL) == "sms"
+    assert on_email_event(world.store, world.messenger, world.workflow, bounce, PUBLIC_URL) == "marked"  # once
+    (sms,) = world.messenger.sent[world.messenger.sent.index(email) + 1:]
+    assert (sms["channel"], sms["email"], sms["phone"]) == ("sms", None, "+4915112345678")
+    view = customer_view(world.store, world.messenger.last_link_id())
+    assert view["kind"] == "followup"
+    answer(world.store, world.workflow, world.messenger.last_link_id(), CustomerAnswer(response="confirm"))
+    assert world.store.get_case(case["caseId"])["followUp"]["state"] == "solved"
+
+
+def test_a_bounced_follow_up_without_a_phone_is_left_to_expire(world, clock):
+    from loopgate.usecases.email_events import EmailEvent, on_email_event
+
+    case = _completed_complaint(world)
+    clock.advance(3 * DAY + 60)
+    run_follow_ups(world.store, world.messenger, PUBLIC_URL)
+    email, sent = world.messenger.sent[-1], len(world.messenger.sent)
+    bounce = EmailEvent(kind="bounce", message_id=email["messageId"], recipients=(email["email"],),
+                        at="2026-11-05T09:00:00.000Z", case_id=case["caseId"], step_id=email["tags"]["stepId"])
+    assert on_email_event(world.store, world.messenger, world.workflow, bounce, PUBLIC_URL) == "marked"
+    assert len(world.messenger.sent) == sent and world.workflow.reopened == []

@@ -636,6 +636,11 @@ class CaseStore:
             ExpressionAttributeValues={":token": task_token, **({":message": to_item(message)} if message else {})},
         )
 
+    def note_step_message(self, case_id: str, step_id: str, message: dict[str, Any]) -> None:
+        """The message a step without a wait (a follow-up) last went out as: a bounce of that email finds it."""
+        self.cases.update_item(Key=step_key(case_id, step_id), UpdateExpression="SET lastMessage = :message",
+                               ExpressionAttributeValues={":message": to_item(message)})
+
     def forget_step_token(self, case_id: str, step_id: str) -> None:
         """The answer reached the workflow: the token is of no more use and is not kept."""
         self.cases.update_item(

@@ -2,7 +2,8 @@
 
 The address is not written to again (the OPTOUT# record a STOP writes, with its reason), the case's timeline says
 so, and a step still waiting on exactly the email that bounced asks by SMS instead, with a fresh link, or, with no
-usable phone, ends its wait as an unreachable customer does: the workflow takes it to a person.
+usable phone, ends its wait as an unreachable customer does: the workflow takes it to a person. A follow-up's
+"did this solve it?" is asked again by SMS; with no phone it expires unanswered, as silence does.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from loopgate.policy.journeys import get_journey
 from loopgate.policy.replies import sender_hash
 from loopgate.ports import CaseStore, CustomerMessenger, Workflow
 from loopgate.usecases.customer_steps import CustomerUnreachable, send_step_message, sent_message
+from loopgate.usecases.follow_ups import STEP_KIND as FOLLOW_UP
+from loopgate.usecases.follow_ups import send_follow_up
 from loopgate.usecases.reachability import reachable
 
 _BOUNCED = {
@@ -116,6 +119,15 @@ def _fall_back(store: CaseStore, messenger: CustomerMessenger, workflow: Workflo
     if step is None:
         return "marked"
     _, phone = reachable(store, case["customer"])
+    if step.get("kind") == FOLLOW_UP:  # "did this solve it?": asked again by SMS, or left to expire unanswered
+        if not phone:
+            return "marked"
+        try:
+            send_follow_up(store, messenger, case, step, public_base_url, email=None, phone=phone, prefer="sms")
+        except DeliveryFailed:
+            return "marked"
+        store.add_effort(case["caseId"], messages=1)
+        return "sms"
     if phone:
         try:
             delivery = send_step_message(
@@ -139,14 +151,16 @@ def _fall_back(store: CaseStore, messenger: CustomerMessenger, workflow: Workflo
 
 
 def _waiting_on(store: CaseStore, case_id: str, event: EmailEvent) -> dict[str, Any] | None:
-    """The step, if the workflow still waits on it and its newest message is the email that bounced (an older
-    email's bounce after a reminder by SMS changes nothing; a follow-up holds no wait of the workflow)."""
+    """The step, if it is still open (the workflow waits on it, or it is a follow-up's question) and its newest
+    message is the email that bounced (an older email's bounce after a reminder by SMS changes nothing)."""
     if not event.step_id:
         return None
     try:
         step = store.get_step(case_id, event.step_id)
     except NotFound:
         return None
-    if step.get("answeredAt") or step.get("closedAt") or not step.get("taskToken") or step["validUntil"] <= epoch():
+    follow_up = step.get("kind") == FOLLOW_UP
+    if step.get("answeredAt") or step.get("closedAt") or not (step.get("taskToken") or follow_up) \
+            or step["validUntil"] <= epoch():
         return None
     return step if (step.get("lastMessage") or {}).get("messageId") == event.message_id else None

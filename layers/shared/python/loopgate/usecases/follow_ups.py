@@ -24,7 +24,7 @@ from loopgate.clock import epoch, iso, iso_from_epoch, now, now_iso
 from loopgate.errors import DeliveryFailed, Gone, InvalidInput, NotFound
 from loopgate.models import CaseStatus, CustomerAnswer, Plan
 from loopgate.policy.journeys import Journey, get_journey
-from loopgate.ports import CaseStore, CustomerMessenger, Workflow
+from loopgate.ports import CaseStore, CustomerMessenger, Delivery, Workflow
 from loopgate.usecases.learning import observe_after_effect, observe_follow_up
 from loopgate.usecases.links import link_hash, new_link_id
 from loopgate.usecases.reachability import reachable
@@ -130,19 +130,10 @@ def _ask(store: CaseStore, messenger: CustomerMessenger, entry: dict[str, Any], 
             "createdAt": now_iso(), "reminders": 0}
     if not store.put_step(step):
         step = store.get_step(case["caseId"], step_id)  # a run that stopped after creating it: send now
-    link_id = new_link_id()
-    store.put_link({"linkHash": link_hash(link_id), "caseId": case["caseId"], "stepId": step_id,
-                    "journey": journey.name, "createdAt": now_iso(),
-                    "expiresAt": step["validUntil"] + RETENTION_SECONDS})
-    message = customer_message(
-        locale=customer.get("locale"), title=question(journey, customer.get("locale")), name=customer.get("name"),
-        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=seconds,
-        intro=_intro(customer.get("locale")), reminder=False)
     try:
         email, phone = reachable(store, customer)  # never an address that bounced, complained or said STOP
-        delivery = messenger.send(email=email, phone=phone, message=message,
-                                  prefer=customer.get("preferredChannel") or "email",
-                                  tags={"caseId": case["caseId"], "stepId": step_id})
+        delivery = send_follow_up(store, messenger, case, step, public_base_url, email=email, phone=phone,
+                                  prefer=customer.get("preferredChannel") or "email")
     except DeliveryFailed as exc:
         store.close_step(case["caseId"], step_id)
         store.change_follow_up(case["caseId"], "asking", {"state": "unreachable", "at": now_iso()})
@@ -159,6 +150,26 @@ def _ask(store: CaseStore, messenger: CustomerMessenger, entry: dict[str, Any], 
                        detail={"channel": delivery.channel, "stepId": step_id})
     observe_after_effect(observe_follow_up, store, case, "asked")
     return "asked"
+
+
+def send_follow_up(store: CaseStore, messenger: CustomerMessenger, case: dict[str, Any], step: dict[str, Any],
+                   public_base_url: str, *, email: str | None, phone: str | None, prefer: str) -> Delivery:
+    """The question with a fresh link, valid as long as the step; the step notes the message, so that a bounce of
+    exactly that email asks again by SMS (usecases/email_events.py)."""
+    journey, customer = get_journey(case["journey"]), case["customer"]
+    link_id = new_link_id()
+    store.put_link({"linkHash": link_hash(link_id), "caseId": case["caseId"], "stepId": step["stepId"],
+                    "journey": journey.name, "createdAt": now_iso(),
+                    "expiresAt": int(step["validUntil"]) + RETENTION_SECONDS})
+    message = customer_message(
+        locale=customer.get("locale"), title=question(journey, customer.get("locale")), name=customer.get("name"),
+        url=f"{public_base_url.rstrip('/')}/c/{link_id}", valid_seconds=max(int(step["validUntil"]) - epoch(), 0),
+        intro=_intro(customer.get("locale")), reminder=False)
+    delivery = messenger.send(email=email, phone=phone, message=message, prefer=prefer,
+                              tags={"caseId": case["caseId"], "stepId": step["stepId"]})
+    store.note_step_message(case["caseId"], step["stepId"],
+                            {"channel": delivery.channel, "messageId": delivery.message_id, "at": now_iso()})
+    return delivery
 
 
 def _intro(locale: str | None) -> str:
