@@ -6,7 +6,8 @@
 Reviewers (some racing each other on a task, some deciding after the deadline) and customers (answering, never
 answering, asking for a person, reusing a used link) act over real HTTP, while faults are injected at --fault-rate
 into every workflow Lambda step, DynamoDB (throttling, and transactions cancelled by a conflicting one: every
-learning fact folds into its journey's day aggregates in a transaction), SES, SNS and the event bus. The hourly
+learning fact folds into its journey's day aggregates in a transaction), SES, SNS, the event bus, and the callbacks
+that hand a decision or an answer to the waiting workflow (lost: they never arrive). The hourly
 learning jobs (guardrails, proposer) run every --jobs-every seconds of real time under the same faults. Faults live
 here (dev only), never in the domain. When the cases have settled, faults are switched off and the invariants
 checked: every case COMPLETED, REJECTED or with a person; none stuck in RECEIVED or EXECUTING; CaseActionApproved
@@ -136,6 +137,17 @@ class Faults:
         patch(SESBackend, "send_email", failing("ses", lambda: MessageRejectedError("chaos: rejected")))
         patch(SNSBackend, "publish", failing("sns", lambda: InternalError("chaos: internal error")))
         patch(EventsBackend, "put_events", failing("events", lambda: InternalError("chaos: bus unavailable")))
+        # Lost callbacks: a reviewer's decision or a customer's answer that never reaches Step Functions (the SDK
+        # retries a 503; when its retries run out, the request fails and must be possible to send again).
+        from moto.core.exceptions import JsonRESTError
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        def lost() -> Exception:
+            error = JsonRESTError("ServiceUnavailable", "chaos: the callback was lost")
+            error.code = 503
+            return error
+        for name in ("send_task_success", "send_task_failure"):
+            patch(StepFunctionsParserBackend, name, failing("callback", lost))
         return patches
 
 
