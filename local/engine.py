@@ -513,11 +513,16 @@ def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
 
         return transact
 
+    from moto.dynamodb.responses import DynamoHandler
+
+    # The whole request too, not only the backend call: moto hands back the live item (GetItem) and converts it to
+    # the response after the backend returned; an update of that item meanwhile failed it with "dictionary changed
+    # size during iteration" (a 502 seen under load). The lock is reentrant: the backend calls inside take it again.
     return [(DynamoDBBackend, name, atomic(item_level_rollback(getattr(DynamoDBBackend, name))
                                            if name == "transact_write_items" else getattr(DynamoDBBackend, name)))
             for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query",
                          "scan", "batch_get_item", "batch_write_item", "transact_get_items")
-            if hasattr(DynamoDBBackend, name)]
+            if hasattr(DynamoDBBackend, name)] + [(DynamoHandler, "call_action", atomic(DynamoHandler.call_action))]
 
 
 def _cached_interpreter_clients() -> list[tuple[Any, str, Callable]]:

@@ -157,3 +157,53 @@ def test_an_index_built_before_the_writes_follows_them(patched, client):
         == ["CASE#1"]
     client.delete_item(TableName=table, Key={"pk": {"S": "CASE#1"}, "sk": {"S": "TASK#1"}})
     assert client.query(**query, ExpressionAttributeValues={":q": {"S": "q-b"}})["Items"] == []
+
+
+def test_reading_an_item_while_another_thread_updates_it_never_fails(patched, client):
+    """moto converts a GetItem's live item to the response after its backend call; the engine's lock must cover
+    that too, or a concurrent update breaks the read (RuntimeError: dictionary changed size during iteration)."""
+    import threading
+
+    install, _ = patched
+    install()
+    table = _create(client)
+    key = {"pk": {"S": "CASE#1"}, "sk": {"S": "CASE"}}
+    big = {f"f{i}": {"S": "v"} for i in range(3000)}  # a long conversion, for the writer to land in
+    client.put_item(TableName=table, Item={**key, "m": {"M": big}})
+    failures, stop = [], threading.Event()
+    import sys
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads take turns often, as on a loaded machine
+
+    def write():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            client.update_item(TableName=table, Key=key, UpdateExpression="SET m.#k = :v",
+                               ExpressionAttributeNames={"#k": f"k{n % 50}"},
+                               ExpressionAttributeValues={":v": {"S": "x" * (n % 7)}})
+            if n % 50 == 0:
+                client.update_item(TableName=table, Key=key, UpdateExpression="SET m = :e",
+                                   ExpressionAttributeValues={":e": {"M": big}})
+
+    def read():
+        try:
+            for _ in range(40):
+                client.get_item(TableName=table, Key=key)
+        except Exception as exc:  # noqa: BLE001 - the failure is what the test looks for
+            failures.append(exc)
+
+    writer = threading.Thread(target=write)
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    writer.start()
+    for r in readers:
+        r.start()
+    try:
+        for r in readers:
+            r.join()
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(switch)
+    assert failures == []
