@@ -463,6 +463,12 @@ def _drop_unflushed_metrics() -> None:
     Metrics().clear_metrics()
 
 
+# One lock for the process, however often the replacements below are installed (a unit test installs them again
+# while a local stack runs in the same worker): moto's backends are the process's, and two locks taken in opposite
+# orders by nested installs deadlocked a run under load.
+_DYNAMODB_LOCK = threading.RLock()
+
+
 def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
     """DynamoDB checks a condition and writes in one step; moto does not, across threads. Serialize requests.
 
@@ -471,7 +477,7 @@ def _atomic_dynamodb_writes() -> list[tuple[Any, str, Callable]]:
     """
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
+    lock = _DYNAMODB_LOCK
 
     def atomic(original: Callable) -> Callable:
         def write(*args, **kwargs):
