@@ -207,3 +207,35 @@ def test_reading_an_item_while_another_thread_updates_it_never_fails(patched, cl
         writer.join()
         sys.setswitchinterval(switch)
     assert failures == []
+
+
+def test_every_installation_of_the_engine_lock_excludes_every_other(monkeypatch):
+    """Installed twice (a local stack and a unit test in one worker), the replacements must share one lock: with a
+    lock each, two threads took them in opposite orders and a run under load deadlocked."""
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def get_item(backend, *args, **kwargs):
+        order.append(f"in {args[0]}")
+        if args[0] == "first":
+            inside.set()
+            release.wait(5)
+        order.append(f"out {args[0]}")
+
+    monkeypatch.setattr(DynamoDBBackend, "get_item", get_item)
+    first = dict(((o, n), f) for o, n, f in _atomic_dynamodb_writes())[(DynamoDBBackend, "get_item")]
+    second = dict(((o, n), f) for o, n, f in _atomic_dynamodb_writes())[(DynamoDBBackend, "get_item")]
+    holder = threading.Thread(target=first, args=(None, "first"))
+    holder.start()
+    assert inside.wait(5)
+    waiter = threading.Thread(target=second, args=(None, "second"))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive(), "a call through the second installation ran while the first held the lock"
+    release.set()
+    holder.join(5)
+    waiter.join(5)
+    assert order == ["in first", "out first", "in second", "out second"]
