@@ -217,17 +217,22 @@ def test_every_installation_of_the_engine_lock_excludes_every_other(monkeypatch)
     from moto.dynamodb.models import DynamoDBBackend
 
     inside, release, order = threading.Event(), threading.Event(), []
+    real = DynamoDBBackend.get_item
 
     def get_item(backend, *args, **kwargs):
+        if args[0] not in ("first", "second"):  # a local stack in this worker reads as it would
+            return real(backend, *args, **kwargs)
         order.append(f"in {args[0]}")
         if args[0] == "first":
             inside.set()
             release.wait(5)
         order.append(f"out {args[0]}")
 
+    # Only while the two installations are made: they keep it as their original; the class gets its own back.
     monkeypatch.setattr(DynamoDBBackend, "get_item", get_item)
     first = dict(((o, n), f) for o, n, f in _atomic_dynamodb_writes())[(DynamoDBBackend, "get_item")]
     second = dict(((o, n), f) for o, n, f in _atomic_dynamodb_writes())[(DynamoDBBackend, "get_item")]
+    monkeypatch.undo()
     holder = threading.Thread(target=first, args=(None, "first"))
     holder.start()
     assert inside.wait(5)
