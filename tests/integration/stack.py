@@ -126,3 +126,13 @@ class Stack:
         """What the bus carried for the case: by default the action to execute, not its status changes."""
         return [e for e in self.engine.downstream_events()
                 if e["detail"].get("caseId") == case_id and e["detail-type"] == detail_type]
+
+    def status_changes_until(self, case_id: str, to: str, timeout: float = 30) -> list[dict]:
+        """The case's CaseStatusChanged details once the change to `to` is published: a step writes the status,
+        then announces it, so GET /cases can show a status a moment before its event exists (seen under load)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            changes = [e["detail"] for e in self.downstream(case_id, "CaseStatusChanged")]
+            if (changes and changes[-1]["to"] == to) or time.monotonic() > deadline:
+                return changes
+            time.sleep(0.05)

@@ -122,7 +122,7 @@ def test_no_reopens_the_case_as_a_contact_task_with_its_history(stack):
     assert any("Replacement never arrived" in s for s in history)
     assert any(e["type"] == "customer_asked" for e in view["saw"]["history"])  # the case's story before
 
-    changes = [e["detail"] for e in stack.downstream(case_id, "CaseStatusChanged")]
+    changes = stack.status_changes_until(case_id, "AWAITING_REVIEW")
     assert {"from": "COMPLETED", "to": "AWAITING_REVIEW"}.items() <= changes[-1].items()
 
     after = _insights(stack, day)["followUps"]
