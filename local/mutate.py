@@ -29,7 +29,8 @@ STAGE = ROOT / ".mutmut"
 PACKAGE = "loopgate"
 DEFAULT_MODULES = ["policy/*.py", "usecases/*.py", "adapters/dynamo.py"]
 # What tests/unit reads besides the package: linked into the stage, copied by mutmut into mutants/.
-BESIDE = ["tests", "local", "bench", "events", "eval", "statemachines", "functions", "template.yaml", "pyproject.toml"]
+BESIDE = ["tests", "local", "bench", "events", "eval", "statemachines", "functions", "docs", "template.yaml",
+          "pyproject.toml", "README.md"]
 # mutmut's exit-code verdicts (mutmut/stats.py), folded into the three that matter here.
 VERDICT = {0: "survived", 1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
            255: "timeout", 33: "no tests", 5: "no tests", None: "not run"}

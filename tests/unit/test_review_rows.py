@@ -4,7 +4,7 @@ import pytest
 
 from loopgate.errors import InvalidInput, InvalidValue
 from loopgate.models import ReviewDecision, Reviewer
-from loopgate.usecases.reviews import decide, list_reviews, review_view
+from loopgate.usecases.reviews import LEASE_SECONDS, claim, decide, list_reviews, review_view
 from tests.helpers import load_event
 from tests.unit.world import refund_request
 
@@ -23,6 +23,16 @@ def test_a_row_says_why_whose_and_how_much(world):
                                 "currency": "EUR"}
     assert row["reasonText"] == "The AI is not confident enough to send this change to the customer unreviewed."
     assert row["fourEyes"] is False
+
+
+def test_a_row_names_the_holder_only_while_the_lease_runs(world):
+    review = world.wait_for_review(world.new_case(load_event("contract_change_low_confidence.json")))
+    claim(world.store, ANA, review.task_id)
+    (row,) = list_reviews(world.store, ANA)["items"]
+    assert row["claimedBy"] == "ana" and row["leaseUntil"]
+    world.clock.advance(LEASE_SECONDS + 1)
+    (row,) = list_reviews(world.store, ANA)["items"]
+    assert row["claimedBy"] is None and row["leaseUntil"] is None  # anyone may take it now: the row says so
 
 
 def test_listing_the_queue_reads_no_case_item(world, monkeypatch):

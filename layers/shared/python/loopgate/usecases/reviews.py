@@ -181,8 +181,10 @@ def _public(task: dict[str, Any]) -> dict[str, Any]:
     keys = ("taskId", "caseId", "journey", "kind", "queue", "priority", "status", "createdAt", "dueAt", "reason",
             "escalated", "authority", "capability", "fourEyes", "claimedBy", "leaseUntil", "warnedAt", "interactionId")
     view = {k: task.get(k) for k in keys}
-    if view["leaseUntil"]:
+    if view["leaseUntil"] and view["leaseUntil"] >= epoch():
         view["leaseUntil"] = iso_from_epoch(view["leaseUntil"])
+    else:  # a lease that ran out holds nothing: anyone may claim the task, so nobody is shown as holding it
+        view["claimedBy"] = view["leaseUntil"] = None
     view["awaitingSecondApproval"] = bool(task.get("firstApproval"))
     if task.get("firstApproval"):
         view["firstApprovalBy"] = task["firstApproval"]["by"]
