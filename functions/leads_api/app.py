@@ -51,6 +51,7 @@ def post_erasure(customerId: str, request: ErasureRequest):
     result = erasure.erase_customer(case_store(), caller_of(app), customerId, request.reason)
     # The pseudonym, never the customer id: logs are kept and read more widely than the tables.
     logger.info("customer data erased", extra={"pseudonym": result["pseudonym"], "cases": len(result["erased"]),
+                                               "interactions": len(result["erasedInteractions"]),
                                                "skipped": len(result["skipped"])})
     return json_response(200, result)
 

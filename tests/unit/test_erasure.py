@@ -116,7 +116,7 @@ def test_a_second_erasure_of_the_same_customer_finds_nothing_and_says_so(world):
     again = erase_customer(world.store, LEAD, "cust-erase-1", "GDPR art. 17 request 2026-118")
 
     assert (again["erased"], again["skipped"], again["pseudonym"]) == ([], [], None)
-    assert "no case is stored" in again["note"]
+    assert "no case or conversation is stored" in again["note"]
 
 
 def test_all_the_customers_closed_cases_share_one_pseudonym_and_an_open_case_is_skipped(world):
@@ -184,3 +184,57 @@ def test_items_written_for_a_case_expire_after_the_retention_period(world):
     # The learning loop's FOLD# markers (written in its own transaction) are not yet counted: docs/data-protection.md
     kept = [i for i in items if not i["sk"].startswith("FOLD#")]
     assert [i["sk"] for i in kept if not created + 400 * 86400 <= i.get("expiresAt", 0) <= created + 401 * 86400] == []
+
+
+# ---------------------------------------------------------------- bot conversations posted for QA
+def _conversation(customer_id: str, interaction_id: str, flags=("customer_frustrated",)):
+    from loopgate.models import InteractionRequest
+
+    return InteractionRequest.model_validate({
+        "interactionId": interaction_id, "channel": "chat",
+        "customer": {"id": customer_id, "name": "Mia Park", "email": "mia@example.com", "phone": "+4915199988877"},
+        "bot": {"name": "billing-bot", "intent": "billing.dispute"},
+        "transcript": [{"from": "customer", "text": "I am Mia Park, my husband died and I cannot pay this bill"},
+                       {"from": "bot", "text": "Sorry Mia Park, your balance is 80 EUR."}],
+        "outcome": "abandoned", "flags": list(flags), "endedAt": "2026-11-23T10:01:00Z"})
+
+
+def test_a_customers_bot_conversations_lose_their_words_and_keep_their_scores(world):
+    from loopgate.policy.qa import QA_LOG
+    from loopgate.usecases.qa import receive_interaction
+
+    qa = Reviewer(sub="quinn", name="quinn", groups=("qa",))
+    store = world.store
+    scored = receive_interaction(_conversation("cust-qa-1", "conv-scored"), store, "key-1")["taskId"]
+    waiting = receive_interaction(_conversation("cust-qa-1", "conv-waiting"), store, "key-1")["taskId"]
+    scores = {"accuracy": {"pass": False, "reason": "told Mia Park a wrong balance"}, "tone": {"pass": True},
+              "policy": {"pass": True}, "resolution": {"pass": True}}
+    decide(store, world.workflow, qa, scored, ReviewDecision.model_validate(
+        {"action": "score", "scores": scores, "comment": "Mia Park needs a call"}))
+
+    result = erase_customer(store, LEAD, "cust-qa-1", "GDPR Art. 17 request 2026-118")
+
+    # No case, yet the conversation is found, erased and counted; the one still waiting for its score is not.
+    assert result["erased"] == [] and result["erasedInteractions"] == ["conv-scored"]
+    assert result["skipped"] == [{"interactionId": "conv-waiting",
+                                  "why": "the conversation waits for its QA score; erase again once it is scored"}]
+    task = store.get_task(scored)
+    conversation = store.get_interaction(task["interactionRef"])
+    (failure,), _ = store.query_overrides(journey=QA_LOG, start="2000-01-01", end="2100-01-01")
+    stored = json.dumps([conversation, task, failure], default=str)
+    for word in ("Mia Park", "mia@example.com", "4915199988877", "husband died", "cust-qa-1", "wrong balance",
+                 "needs a call"):
+        assert word not in stored, word
+    # What QA and the learning loop count stays: who spoke, the bot, flags, the outcome, pass/fail per criterion.
+    assert [t["from"] for t in conversation["transcript"]] == ["customer", "bot"]
+    assert conversation["bot"]["name"] == "billing-bot" and conversation["outcome"] == "abandoned"
+    assert conversation["customer"] == {"id": result["pseudonym"], "erased": True}
+    assert failure["failedCriteria"] == ["accuracy"] and failure["scores"]["accuracy"]["pass"] is False
+    assert task["decision"]["scores"]["accuracy"] == {"pass": False, "reason": ERASED}
+    assert store.get_erasure(result["pseudonym"])["interactionIds"] == ["conv-scored"]
+    # The waiting one is still readable by its QA reviewer; once scored, a second erasure reaches it.
+    assert "husband died" in json.dumps(store.get_interaction(store.get_task(waiting)["interactionRef"]))
+    decide(store, world.workflow, qa, waiting, ReviewDecision.model_validate(
+        {"action": "score", "scores": {**scores, "accuracy": {"pass": True}}}))
+    again = erase_customer(store, LEAD, "cust-qa-1", "GDPR Art. 17 request 2026-118")
+    assert again["erasedInteractions"] == ["conv-waiting"] and again["skipped"] == []

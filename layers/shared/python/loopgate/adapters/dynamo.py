@@ -789,7 +789,14 @@ class CaseStore:
         """Every case filed under this customer id (ByCustomer GSI, page after page; eventually consistent)."""
         items = self._all_pages(self.cases, IndexName="ByCustomer",
                                 KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}"))
-        return sorted({i["caseId"] for i in items})
+        return sorted({i["caseId"] for i in items if i["pk"].startswith(case_pk(""))})
+
+    def interaction_refs_of_customer(self, customer_id: str) -> list[str]:
+        """Every bot conversation posted for QA under this customer id (the same ByCustomer GSI)."""
+        items = self._all_pages(self.cases, IndexName="ByCustomer",
+                                KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}"))
+        return sorted({i["pk"].removeprefix(interaction_key("")["pk"]) for i in items
+                       if i["pk"].startswith(interaction_key("")["pk"])})
 
     def case_items(self, case_id: str) -> list[dict[str, Any]]:
         """Everything in a case's partition (the case item, timeline, steps, feedback), read consistently."""
@@ -834,9 +841,10 @@ class CaseStore:
         self._put_unless_sealed_since(self.overrides, record, "attribute_exists(overrideKey)")
 
     def note_erasure(self, pseudonym: str, first: dict[str, Any], case_ids: list[str] | None = None,
-                     finished_at: str | None = None) -> dict[str, Any]:
+                     finished_at: str | None = None, interaction_ids: list[str] | None = None) -> dict[str, Any]:
         """The erasure's own record (ERASURE#<pseudonym>): `first` is written once (a retry keeps the original
-        request), erased case ids accumulate, `finished_at` marks the end. Returns the record as it now is."""
+        request), erased case and conversation ids accumulate, `finished_at` marks the end. Returns the record
+        as it now is."""
         names = {f"#f{i}": k for i, k in enumerate(first)}
         values: dict[str, Any] = {f":f{i}": to_item(v) for i, v in enumerate(first.values())}
         sets = [f"#f{i} = if_not_exists(#f{i}, :f{i})" for i in range(len(first))]
@@ -844,24 +852,28 @@ class CaseStore:
             sets.append("finishedAt = :done")
             values[":done"] = finished_at
         update = "SET " + ", ".join(sets)
-        if case_ids:
-            update += " ADD caseIds :ids"
-            values[":ids"] = set(case_ids)
+        added = [f"{name} {value}" for name, value, ids in (("caseIds", ":ids", case_ids),
+                                                            ("interactionIds", ":ias", interaction_ids)) if ids]
+        if added:
+            update += " ADD " + ", ".join(added)
+            values.update({k: set(ids) for k, ids in ((":ids", case_ids), (":ias", interaction_ids)) if ids})
         item = self.cases.update_item(Key=erasure_key(pseudonym), UpdateExpression=update,
                                       ExpressionAttributeNames=names, ExpressionAttributeValues=values,
                                       ReturnValues="ALL_NEW")["Attributes"]
-        return {"caseIds": [], **from_item(item)}
+        return {"caseIds": [], "interactionIds": [], **from_item(item)}
 
     def get_erasure(self, pseudonym: str) -> dict[str, Any]:
         item = self.cases.get_item(Key=erasure_key(pseudonym), ConsistentRead=True).get("Item")
         if not item:
             raise NotFound(f"erasure {pseudonym} not found")
-        return {"caseIds": [], **from_item(item)}
+        return {"caseIds": [], "interactionIds": [], **from_item(item)}
 
     # ------------------------------------------------------------ bot conversations (QA)
     def put_interaction(self, interaction: dict[str, Any]) -> bool:
         """Stores a posted conversation once; False when its reference exists (a second post of it)."""
-        item = {**interaction_key(interaction["ref"]), "expiresAt": self._expiry(), **interaction}
+        item = {**interaction_key(interaction["ref"]), "expiresAt": self._expiry(), **interaction,
+                # Listed under its customer in the ByCustomer GSI, so that an erasure finds it.
+                "customerKey": f"CUSTOMER#{interaction['customer']['id']}", "createdAt": interaction["receivedAt"]}
         return _if_condition_holds(self.cases.put_item, Item=to_item(item),
                                    ConditionExpression="attribute_not_exists(pk)")
 
@@ -870,6 +882,11 @@ class CaseStore:
         if not item:
             raise NotFound(f"interaction {ref} not found")
         return from_item(item)
+
+    def replace_interaction(self, interaction: dict[str, Any]) -> None:
+        """Rewrites a stored conversation in place (erasure only)."""
+        self.cases.put_item(Item=to_item({**interaction_key(interaction["ref"]), **interaction}),
+                            ConditionExpression="attribute_exists(pk)")
 
     def note_follow_up(self, task_id: str, case_id: str) -> bool:
         """Names on a decided QA task the case its follow-up opened; False when one was named before."""
@@ -905,6 +922,11 @@ class CaseStore:
             kwargs["ExclusiveStartKey"] = after
         page = self.overrides.query(Limit=limit, **kwargs)
         return [from_item(i) for i in page["Items"]], page.get("LastEvaluatedKey")
+
+    def get_override(self, journey: str, override_key: str) -> dict[str, Any] | None:
+        item = self.overrides.get_item(Key={"journey": journey, "overrideKey": override_key},
+                                       ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
 
     def overrides_for_case(self, case_id: str) -> list[dict[str, Any]]:
         return self._all_pages(self.overrides, IndexName="ByCase", KeyConditionExpression=Key("caseId").eq(case_id))

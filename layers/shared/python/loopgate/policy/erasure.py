@@ -144,3 +144,46 @@ def scrub_override(record: dict[str, Any], journey: Journey) -> dict[str, Any]:
     if record.get("reason") is not None:
         clean["reason"] = scrub(record["reason"], None, kept)
     return clean
+
+
+# ---------------------------------------------------------------- bot conversations posted for QA
+def scrub_sample_reason(reason: dict[str, Any]) -> dict[str, Any]:
+    """Why a conversation was sampled: a judge's findings quote the customer's words; flags and rates do not."""
+    if not reason.get("findings"):
+        return reason
+    text = reason.get("text") or ""
+    for found in sorted(map(str, reason["findings"]), key=len, reverse=True):
+        text = text.replace(found, ERASED)
+    return {**reason, "findings": [ERASED], "text": text}
+
+
+def scrub_interaction(interaction: dict[str, Any], pseudonym: str) -> dict[str, Any]:
+    """A conversation keeps its shape (who spoke, how often, the bot, its flags, the outcome), not its words."""
+    return {**interaction, "customer": erased_customer(pseudonym), "customerKey": f"CUSTOMER#{pseudonym}",
+            "transcript": [{**turn, "text": ERASED} for turn in interaction.get("transcript") or []],
+            "sampledBecause": [scrub_sample_reason(r) for r in interaction.get("sampledBecause") or []]}
+
+
+def _scrub_scores(scores: Any) -> Any:
+    """A scorecard keeps pass/fail per criterion; the reasons, which may quote the customer, go."""
+    if not isinstance(scores, dict):
+        return scores
+    return {name: {**score, "reason": ERASED} if isinstance(score, dict) and score.get("reason") else score
+            for name, score in scores.items()}
+
+
+def scrub_qa_task(task: dict[str, Any]) -> dict[str, Any]:
+    clean = {**task}
+    if isinstance(task.get("decision"), dict):
+        decision = task["decision"]
+        clean["decision"] = {**decision, "scores": _scrub_scores(decision.get("scores")),
+                             **({"comment": ERASED} if decision.get("comment") else {})}
+    if task.get("brief"):
+        clean["brief"] = {**task["brief"], "customer": ERASED, "reason": ERASED}
+    return clean
+
+
+def scrub_qa_failure(record: dict[str, Any]) -> dict[str, Any]:
+    """A QA failure in the override log keeps which criteria failed, by whom and when; loses the words."""
+    return {**record, "scores": _scrub_scores(record.get("scores")),
+            **{k: ERASED for k in ("reason", "comment") if record.get(k)}}

@@ -25,6 +25,11 @@ def field_diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     return []
 
 
+def override_key(at: str, override_id: str, decision: str, actor_id: str) -> str:
+    """An override log item's sort key within its journey: found again from the decision it records."""
+    return f"{at}#{override_id}#{decision}#{actor_id}"
+
+
 def override_record(*, kind: str, case: dict[str, Any], actor_id: str, decision: str,
                     proposal: dict[str, Any] | None, decided: dict[str, Any] | None,
                     reason: str | None, comment: str | None = None, task_id: str | None = None,
@@ -39,7 +44,7 @@ def override_record(*, kind: str, case: dict[str, Any], actor_id: str, decision:
         "journey": case["journey"],
         # Time first (the log is read by time range), then what makes two departures on one task in the same
         # millisecond distinct, and nothing that differs on a retry of the same one.
-        "overrideKey": f"{at}#{override_id}#{decision}#{actor_id}",
+        "overrideKey": override_key(at, override_id, decision, actor_id),
         "overrideId": override_id,
         "caseId": case["caseId"],
         "reviewer": actor_id,

@@ -13,6 +13,8 @@ from loopgate.models import Reviewer
 from loopgate.policy import erasure as policy
 from loopgate.policy import sealing
 from loopgate.policy.journeys import get_journey
+from loopgate.policy.overrides import override_key
+from loopgate.policy.qa import QA_LOG
 from loopgate.policy.replies import sender_hash
 from loopgate.ports import CaseStore
 
@@ -47,16 +49,24 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
         # The index is eventually consistent: a case erased a moment ago may still be listed under the id.
         if case is not None and not case["customer"].get("erased") and case["customer"]["id"] == customer_id:
             found.append((case, items))
-    stamped = next((c["erasure"] for c, _ in found if c.get("erasure")), None)
+    conversations = _conversations_of(store, customer_id)
+    stamped = next((c["erasure"] for c, _ in found if c.get("erasure")), None) or \
+        next((c["erasure"] for c, _ in conversations if c.get("erasure")), None)
     pseudonym, at = (stamped["pseudonym"], stamped["at"]) if stamped else (new_pseudonym(), now_iso())
     closed = [(c, i) for c, i in found if c["status"] in policy.CLOSED_STATUSES]
     skipped = [{"caseId": c["caseId"],
                 "why": f"the case is {c['status']}: its workflow still needs the customer's data; erase again once "
                        "it is closed"} for c, _ in found if c["status"] not in policy.CLOSED_STATUSES]
-    answer = {"customerId": customer_id, "pseudonym": None, "erased": [], "skipped": skipped, "at": at}
-    if not found:
-        return {**answer, "note": "no case is stored under this customer id (none, or erased before)"}
-    if not closed:
+    scored = [(c, task) for c, task in conversations if not task or task["status"] != "OPEN"]
+    skipped += [{"interactionId": c["interactionId"],
+                 "why": "the conversation waits for its QA score; erase again once it is scored"}
+                for c, task in conversations if task and task["status"] == "OPEN"]
+    answer = {"customerId": customer_id, "pseudonym": None, "erased": [], "erasedInteractions": [],
+              "skipped": skipped, "at": at}
+    if not found and not conversations:
+        return {**answer, "note": "no case or conversation is stored under this customer id (none, or erased "
+                                  "before)"}
+    if not closed and not scored:
         return answer
     salt = secrets.token_hex(16)
     first = {"kind": "ERASURE", "pseudonym": pseudonym, "salt": salt, "customerHash": customer_hash(salt, customer_id),
@@ -69,8 +79,42 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
             raise Conflict(f"case {case['caseId']} changed while it was erased; send the erasure again: it "
                            "finishes under the same pseudonym") from exc
         store.note_erasure(pseudonym, first, [case["caseId"]])
+    for conversation, task in scored:
+        _erase_conversation(store, conversation, task, pseudonym, at)
+        store.note_erasure(pseudonym, first, interaction_ids=[conversation["interactionId"]])
     record = store.note_erasure(pseudonym, first, finished_at=now_iso())
-    return {**answer, "pseudonym": pseudonym, "erased": record["caseIds"]}
+    return {**answer, "pseudonym": pseudonym, "erased": record["caseIds"],
+            "erasedInteractions": record["interactionIds"]}
+
+
+def _conversations_of(store: CaseStore, customer_id: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """The customer's bot conversations posted for QA, each with its QA task (None when it was not sampled)."""
+    found = []
+    for ref in store.interaction_refs_of_customer(customer_id):
+        conversation = store.get_interaction(ref)
+        if conversation["customer"].get("erased") or conversation["customer"]["id"] != customer_id:
+            continue  # the index is eventually consistent: erased a moment ago, still listed under the id
+        found.append((conversation, store.get_task(conversation["taskId"]) if conversation.get("taskId") else None))
+    return found
+
+
+def _erase_conversation(store: CaseStore, conversation: dict[str, Any], task: dict[str, Any] | None,
+                        pseudonym: str, at: str) -> None:
+    """A conversation, its QA task and the QA failure it may have logged: the scores stay, the words go. The
+    conversation is stamped first and rewritten last: a retry finds it under the customer id until everything
+    else is done, and finishes under the same pseudonym."""
+    if not conversation.get("erasure"):
+        store.replace_interaction({**conversation, "erasure": {"pseudonym": pseudonym, "at": at}})
+    if task is not None:
+        decision = task.get("decision") or {}
+        if decision.get("failed"):
+            key = override_key(decision["at"], task["taskId"], "fail", task["decidedBy"])
+            failure = store.get_override(QA_LOG, key)
+            if failure is not None:
+                store.replace_override(sealing.redact(sealing.OVERRIDES, failure, policy.scrub_qa_failure(failure)))
+        store.replace_items([policy.scrub_qa_task(task)])
+    store.replace_interaction({**policy.scrub_interaction(conversation, pseudonym),
+                               "erasure": {"pseudonym": pseudonym, "at": at}})
 
 
 def _erase_case(store: CaseStore, case: dict[str, Any], items: list[dict[str, Any]], pseudonym: str, at: str,
