@@ -192,7 +192,9 @@ def test_the_customer_is_told_by_when_a_person_will_call_in_their_language_and_z
     view = case_view(world.store, review.case_id, "channel-key")
     assert view["waitingFor"]["task"] == "contact" and view["waitingFor"]["due"] == "2026-11-02T13:00:00.000Z"
     assert view["contactPromise"]["by"] == view["waitingFor"]["due"]
-    assert "contact_promised" in [e["type"] for e in view["timeline"]]
+    promised = next(e for e in view["timeline"] if e["type"] == "contact_promised")
+    # The agent reads what the customer was told, as they were told it (not an ISO timestamp).
+    assert promised["summary"].endswith("will contact them by Monday, 2 November 2026, 13:00 GMT")
     scored = next(e for e in view["timeline"] if e["type"] == "scored")
     assert scored["summary"] == "A person contacts the customer (rule: bot handed over)"
 
