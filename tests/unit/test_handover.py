@@ -278,6 +278,24 @@ def test_resolved_goes_to_the_workflow_which_plans_the_close(world):
     assert world.store.overrides_for_case(review.case_id) == []
 
 
+def test_how_contacts_end_and_how_long_customers_waited_reach_the_insights(world):
+    from loopgate.usecases.insights import insights
+
+    lead = Reviewer(sub="lena", name="lena", groups=("leads",))
+    for action, minutes in (("resolved", 30), ("not_reached", 90)):
+        review = open_contact(world)
+        world.clock.advance(minutes * 60)
+        decide(world.store, world.workflow, ANA, review.task_id,
+               ReviewDecision(action=action, comment="called the customer"))
+        outcome = world.workflow.outcome(review.token)
+        world.record(review.state, outcome)
+        world.record(review.state, outcome)  # a retried record step counts once
+    found = insights(world.store, lead, journey="handover", start=None, end=None, by=None)
+    assert (found["decisions"], found["overrides"]) == (2, 0)  # no AI proposal was departed from
+    # Timed from the contact task's opening (30 and 90 minutes), in the buckets' upper bounds.
+    assert found["timeToDecision"] == {"p50": 1800, "p90": 7200}
+
+
 def test_not_reached_tells_the_customer_once_how_to_reach_us(world):
     review = open_contact(world)
     decide(world.store, world.workflow, ANA, review.task_id,

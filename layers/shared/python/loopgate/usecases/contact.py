@@ -80,7 +80,8 @@ def promise_contact(store: CaseStore, messenger: CustomerMessenger, case: dict[s
         store.append_event(case["caseId"], "contact_promise_renewed" if earlier else "contact_promised",
                            ("Sorry, later than promised: the" if earlier else "The") +
                            f" customer was told by {delivery.channel} that a person will contact them by "
-                           f"{when_text(task['dueAt'], case['customer'])}", detail={"due": task["dueAt"], "how": how, "channel": delivery.channel})
+                           f"{when_text(task['dueAt'], case['customer'])}",
+                           detail={"due": task["dueAt"], "how": how, "channel": delivery.channel})
     store.update_case(case, {"contactPromise": promise})
     return promise
 

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from loopgate.clock import parse_iso
+from loopgate.errors import NotFound
 from loopgate.models import Outcome, Plan
 from loopgate.policy.journeys import get_journey
 from loopgate.policy.learning import GuardrailState, Policy, Tally, time_bucket
@@ -97,6 +98,7 @@ def _reason_code(case: dict[str, Any], reason: str | None) -> str:
 
 
 # ---------------------------------------------------------------- the facts of docs/learning.md
+CONTACT_ENDS = ("contacted", "resolved", "not_reached")  # how a contact task ends; "escalate" is a review's
 REVIEW_MEMORY = {"approve": "approvedUnchanged", "modify": "modified", "reject": "rejected", "escalate": "escalated"}
 CUSTOMER_MEMORY = {"confirm": "customerConfirmed", "choose": "customerChose", "provide": "customerProvided",
                    "correct": "customerCorrected", "reject": "customerDeclined", "human": "customerAskedPerson"}
@@ -125,8 +127,31 @@ def observe_outcome(store: CaseStore, case: dict[str, Any], plan: Plan, outcome:
     return False
 
 
+def _timed(counts: dict[str, float], since: str | None, at: str | None) -> None:
+    if at and since:
+        seconds = max(0, round((parse_iso(at) - parse_iso(since)).total_seconds()))
+        counts[time_bucket(seconds)] = 1
+        counts["decisionSeconds"] = seconds
+
+
+def observe_contact(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> bool:
+    """How a person's contact with the customer ended (a bot hand-over, a follow-up the customer said did not
+    solve it): a decision with no AI proposal to depart from, so no override. Timed from the contact task's
+    opening, which is when the customer started waiting for the person (a follow-up's case is days older)."""
+    counts: dict[str, float] = {"decisions": 1, f"contact:{outcome.action}": 1}
+    try:
+        opened = store.get_task(outcome.taskId).get("createdAt") if outcome.taskId else None
+    except NotFound:
+        opened = None
+    _timed(counts, opened, outcome.at)
+    return observe(store, case, f"review:{outcome.taskId or '-'}:{outcome.action}", counts,
+                   reviewer=outcome.actor.id if outcome.actor else None)
+
+
 def observe_review(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> bool:
     action = outcome.action or ""
+    if action in CONTACT_ENDS:
+        return observe_contact(store, case, outcome)
     if action not in REVIEW_MEMORY:
         return False  # ask_customer is a question, not a decision: the customer's answer is the fact
     override = action != "approve"
@@ -142,11 +167,8 @@ def observe_review(store: CaseStore, case: dict[str, Any], outcome: Outcome) -> 
             counts["reason:escalated"] = 1
     if action == "escalate":
         counts["escalations"] = 1
-    elif outcome.at and case.get("createdAt"):
-        # An escalation hands the case on: the decision that settles it is the one timed.
-        seconds = max(0, round((parse_iso(outcome.at) - parse_iso(case["createdAt"])).total_seconds()))
-        counts[time_bucket(seconds)] = 1
-        counts["decisionSeconds"] = seconds
+    else:  # an escalation hands the case on: the decision that settles it is the one timed
+        _timed(counts, case.get("createdAt"), outcome.at)
     if action == "modify":
         declared = get_journey(case["journey"]).proposal.properties
         for change in field_diff(case.get("proposal") or {}, outcome.proposal or {}):
