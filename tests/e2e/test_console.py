@@ -50,6 +50,10 @@ def test_reviewer_modifies_a_low_confidence_case_in_the_console(stack, page):
     expect(page.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "false")
 
+    # Asking the customer offers the journey's words for each field, not its bare key.
+    page.get_by_role("radio", name="Ask the customer").check()
+    expect(page.get_by_label("Contract (contractId)")).to_be_visible()
+
     page.get_by_role("radio", name="Change the proposal").check()
     price = page.get_by_label("Monthly price (EUR)")
     expect(price).to_have_value("39.9")

@@ -255,6 +255,8 @@ def review_view(store: CaseStore, caller: Reviewer, task_id: str) -> dict[str, A
                            for name, spec in journey.proposal.properties.items()},
         "rejectReasons": journey.rejectReasons,
         "askableFields": sorted(journey.payload.properties),
+        # What the console calls each askable field: the journey's label where it declares one.
+        "askableLabels": {name: spec.label for name, spec in journey.payload.properties.items() if spec.label},
         "firstApproval": task.get("firstApproval"),
         "pendingProposal": pending_proposal(task, case),
         "proposalVersion": proposal_version(pending_proposal(task, case)),
