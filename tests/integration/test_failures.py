@@ -1,4 +1,5 @@
 """Nothing is lost: a failing step or a wait that runs out ends with a person, never in silence."""
+import json
 import uuid
 
 import pytest
@@ -190,3 +191,36 @@ def test_an_action_published_before_a_late_failure_is_never_executed_again(stack
     assert stack.decide(reviewer, fallback["taskId"], {"action": "approve"}).ok
     stack.wait_finished(case_id)
     assert len(stack.downstream(case_id)) == 1, "the action was executed twice"
+
+
+def test_a_close_whose_answer_was_lost_is_not_sent_to_a_person(stack, monkeypatch):
+    """Found in review: CloseCompleted became a transaction conditional on EXECUTING. When its commit's answer is
+    lost, Step Functions retries it; the retry's condition fails (the case is COMPLETED), and the case went to a
+    person as a failure although it had completed. Now the cancelled close reads the case and announces it."""
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    import loopgate.usecases.intake as intake
+
+    known = f"case-{uuid.uuid4().hex}"
+    transact, lost = DynamoDBBackend.transact_write_items, []
+
+    def answer_lost_once(backend, transact_items, *args, **kwargs):
+        result = transact(backend, transact_items, *args, **kwargs)
+        if not lost and f"CASE#{known}" in repr(transact_items) and "EXECUTING" in repr(transact_items):
+            lost.append(True)  # committed; the caller hears an error and tries again
+            raise DynamodbException("ProvisionedThroughputExceededException", "the answer was lost")
+        return result
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", answer_lost_once)
+    monkeypatch.setattr(intake, "new_case_id", lambda: known)
+    case_id = stack.new_case(body("refund_small.json"))
+    assert stack.wait_finished(case_id)["status"] == "SUCCEEDED"
+    monkeypatch.undo()
+    assert lost, "the close was not reached"
+    case = stack.case(case_id)
+    types = [e["type"] for e in case["timeline"]]
+    assert case["status"] == "COMPLETED" and types.count("completed") == 1
+    assert "review_requested" not in types and "system_error" not in json.dumps(case)  # nobody was asked
+    assert [c["to"] for c in stack.status_changes_until(case_id, "COMPLETED")][-1] == "COMPLETED"
+    assert len(stack.downstream(case_id)) == 1
