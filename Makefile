@@ -9,7 +9,7 @@ SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test validate lint unit integration e2e bench chaos learn-bench eval openapi fuzz mutate verify-audit browser clean
+.PHONY: dev test validate lint unit integration e2e bench chaos learn-bench eval train-judges openapi fuzz mutate verify-audit browser clean
 
 $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt constraints.txt
 	@echo "Setting up $(VENV) with the pinned dependencies (the first time takes a minute or two)..."
@@ -62,6 +62,10 @@ chaos: $(STAMP)
 ## learn-bench: a labelled refund stream, static against learning policy, then a degradation the guardrail must catch
 learn-bench: $(STAMP)
 	$(PY) -m bench.learn $(LEARN_ARGS)
+
+## train-judges: retrain the learned judge (loopgate/policy/learned_judges.json) from eval/judgement's tune items
+train-judges: $(STAMP)
+	$(PY) -m eval.judgement.train
 
 ## eval: the text judges against the labelled set in eval/judgement; fails when a signal misses its heldout target
 eval: $(STAMP)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loopgate.policy import judges
 from loopgate.policy import language as languages
+from loopgate.policy.learned import learned_findings
 from loopgate.policy.text import quoted_words
 
 if TYPE_CHECKING:  # journeys validate rules against SIGNALS: the import runs the other way
@@ -57,6 +58,12 @@ def _message(facts: CaseFacts) -> str:
     return message_of(facts.payload)
 
 
+def _learned(signal: str, text: str | None) -> list[str]:
+    """What the learned judge found where the word lists found nothing, marked as its finding in the reasons."""
+    words = learned_findings(signal, text)
+    return [f"learned judge: {', '.join(words)}"] if words else []
+
+
 def model_confidence(facts: CaseFacts, journey: Journey) -> Signal:
     value = float(facts.ai.get("confidence", 0.0))
     return Signal("confidence", value, f"the AI's confidence in its proposal is {value:.2f}")
@@ -78,7 +85,7 @@ def irreversible(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def emotional_escalation(facts: CaseFacts, journey: Journey) -> Signal:
-    words = judges.escalation_findings(_message(facts))
+    words = judges.escalation_findings(_message(facts)) or _learned("emotional_escalation", _message(facts))
     repeat_limit = int(journey.thresholds.get("repeatContacts", 3))
     repeated = facts.prior_contacts >= repeat_limit
     value = bool(words) or repeated
@@ -97,7 +104,8 @@ def repeat_contacts(facts: CaseFacts, journey: Journey) -> Signal:
 
 def policy_language(facts: CaseFacts, journey: Journey) -> Signal:
     text = f"{_message(facts)}\n{facts.ai.get('draft') or ''}"
-    terms = judges.legal_findings(text, journey.policyTerms)
+    terms = (judges.legal_findings(text, journey.policyTerms) or _learned("policy_language", _message(facts))
+             or _learned("policy_language", facts.ai.get("draft")))
     return Signal("policy_language", bool(terms),
                   f"policy or legal language: {quoted_words(terms)}" if terms else "no policy or legal language")
 
@@ -109,7 +117,7 @@ def draft_pii(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def draft_promise(facts: CaseFacts, journey: Journey) -> Signal:
-    terms = judges.promise_findings(facts.ai.get("draft"))
+    terms = judges.promise_findings(facts.ai.get("draft")) or _learned("draft_promise", facts.ai.get("draft"))
     return Signal("draft_promise", bool(terms),
                   f"the draft promises what we do not promise ({quoted_words(terms)})" if terms
                   else "the draft makes no promises")
@@ -144,14 +152,14 @@ def amount(facts: CaseFacts, journey: Journey) -> Signal:
 
 
 def customer_requests_human(facts: CaseFacts, journey: Journey) -> Signal:
-    asked = judges.person_request_findings(_message(facts))
+    asked = judges.person_request_findings(_message(facts)) or _learned("customer_requests_human", _message(facts))
     return Signal("customer_requests_human", bool(asked),
                   f"the customer asked to talk to a person ({quoted_words(asked)})" if asked
                   else "the customer did not ask for a person")
 
 
 def vulnerability(facts: CaseFacts, journey: Journey) -> Signal:
-    words = judges.vulnerability_findings(_message(facts))
+    words = judges.vulnerability_findings(_message(facts)) or _learned("vulnerability", _message(facts))
     return Signal("vulnerability", bool(words),
                   f"the customer may be in a vulnerable situation ({quoted_words(words)})" if words
                   else "no sign of bereavement, loneliness, hardship or a health crisis")
