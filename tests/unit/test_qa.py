@@ -103,6 +103,12 @@ def test_the_judges_sample_a_distressed_or_vulnerable_customer_the_bot_did_not_f
                           ["This is RIDICULOUS!!!"]) == []
 
 
+def test_qa_samples_as_the_case_signals_judge_anger_the_word_lists_miss_too():
+    policy = qa_policy().model_copy(update={"baseRate": 0.0})
+    (reason,) = sample_reasons(policy, "conv-2", [], "resolved", ["you people are a joke, an absolute joke"])
+    assert reason["signal"] == "escalation" and "you people" in reason["text"]  # the learned judge's words
+
+
 # ---------------------------------------------------------------- the scorecard
 def _scores(**failures):
     return ReviewDecision.model_validate({"action": "score", "scores": scorecard(**failures)}).scores

@@ -5,6 +5,7 @@ docs/qa.md describes the file; usecases/qa.py stores conversations and QA tasks 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from loopgate import roles
 from loopgate.errors import InvalidInput, QaPolicyError
 from loopgate.policy.judges import escalation_findings, vulnerability_findings
+from loopgate.policy.learned import learned_findings
 from loopgate.policy.overrides import override_record
 from loopgate.policy.sampling import audit_selected
 
@@ -23,8 +25,14 @@ QA_POLICY_FILE = Path(__file__).parent / "qa.json"
 QA_LOG = "qa"
 FOLLOW_UP_JOURNEY = "handover"
 
-# The judges a QA policy may name, each run over every customer turn (policy/judges.py).
-JUDGES = {"escalation": escalation_findings, "vulnerability": vulnerability_findings}
+# The judges a QA policy may name, each run over every customer turn (policy/judges.py, policy/learned.py).
+def _or_learned(word_list: Callable[[str | None], list[str]], signal: str) -> Callable[[str | None], list[str]]:
+    """The case signals' judgement: the word list, and where it finds nothing the learned judge."""
+    return lambda text: word_list(text) or learned_findings(signal, text)
+
+
+JUDGES = {"escalation": _or_learned(escalation_findings, "emotional_escalation"),
+          "vulnerability": _or_learned(vulnerability_findings, "vulnerability")}
 JUDGE_WORDS = {"escalation": "the customer showed anger or distress",
                "vulnerability": "the customer may be in a vulnerable situation"}
 
