@@ -120,6 +120,8 @@ def _read(message: dict) -> tuple[str, InboundReply | None]:
 def answer_once(notification: dict) -> dict:
     reply = InboundReply(**notification["reply"])
     outcome = receive_reply(case_store(), workflow(), reply, SETTINGS.public_base_url)
+    if outcome.outcome == "opted_in" and reply.channel == "sms" and not messenger().opt_in_phone(reply.sender):
+        return {"outcome": "opted_in_here_only", "caseId": outcome.case_id}  # the provider still blocks the number
     if outcome.text:
         messenger().reply(channel=reply.channel, to=reply.sender, subject=outcome.subject, text=outcome.text)
     return {"outcome": outcome.outcome, "caseId": outcome.case_id}

@@ -151,6 +151,28 @@ def test_stop_opts_out_and_the_next_request_goes_by_email(stack):
     assert len(sent_to(stack, phone)) == 1
 
 
+def test_start_after_stop_brings_the_sms_back_and_a_start_without_stop_changes_nothing(stack):
+    from moto.sns.models import sns_backends
+
+    sent, case_id = delivery_case(stack)
+    phone = sent["customer"]["phone"]
+    assert inbound(stack, channel="sms", **{"from": phone}, body="STOP")["outcome"] == "opted_out"
+    sns = sns_backends["123456789012"]["us-east-1"]
+    sns.opt_out_numbers.append(phone)  # what the carrier's STOP does on AWS: SNS keeps the number off its list
+
+    assert inbound(stack, channel="sms", **{"from": phone}, body="START")["outcome"] == "opted_in"
+    assert phone not in sns.opt_out_numbers  # taken off SNS's own list, so our SMS are delivered again
+    (confirmed,) = sent_to(stack, phone)[1:]
+    assert "Antworten Sie STOPP" in confirmed["body"]  # in the customer's language, saying how to stop again
+    assert "customer_opted_in" in [e["type"] for e in stack.case(case_id)["timeline"]]
+    again = body("delivery_update.json", phone=phone, email=f"back-{uuid.uuid4().hex[:6]}@example.com")
+    again["customer"]["preferredChannel"] = "sms"
+    case = stack.wait_for(stack.new_case(again), "AWAITING_CUSTOMER")
+    assert next(e for e in case["timeline"] if e["type"] == "customer_asked")["detail"]["channel"] == "sms"
+    # A START from a number that never said STOP changes nothing and answers nothing.
+    assert inbound(stack, channel="sms", **{"from": "+4915100000001"}, body="start")["outcome"] == "not_opted_out"
+
+
 def test_replies_never_log_numbers_codes_or_links(stack, caplog, capfd):
     caplog.set_level(logging.DEBUG, logger="loopgate")
     caplog.set_level(logging.INFO)

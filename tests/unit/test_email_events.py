@@ -157,3 +157,12 @@ def test_customer_email_goes_through_the_configuration_set_tagged_with_case_and_
     [request] = ses.calls
     assert request["ConfigurationSetName"] == "loopgate-customer-email"
     assert request["EmailTags"] == [{"Name": "caseId", "Value": "case-1"}, {"Name": "stepId", "Value": "case-1-abc"}]
+
+
+@pytest.mark.parametrize("reason, undone", [("stop", True), ("bounce", False), ("complaint", False)])
+def test_start_undoes_only_the_customers_own_stop(world, reason, undone):
+    address = sender_hash("email", f"start-{reason}@example.com")
+    world.store.opt_out(address, "email", reason=reason)
+    assert world.store.opt_in(address) is undone
+    assert world.store.is_opted_out(address) is not undone  # an address that bounced or complained stays out
+    assert world.store.opt_in(sender_hash("email", "never-stopped@example.com")) is False

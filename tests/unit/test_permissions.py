@@ -31,7 +31,8 @@ NEEDS = {
     "RequestCustomerFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*"), PUBLISH],
     "FollowUpsFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*")],
     # Replies answer a step; a bounced email's step is asked by SMS or its wait failed towards a person.
-    "InboundFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*"), ("dynamodb:PutItem", IDEMPOTENCY),
+    "InboundFunction": CASE_WRITER + EMAIL + [("sns:Publish", "*"), ("sns:OptInPhoneNumber", "*"),
+                                              ("dynamodb:PutItem", IDEMPOTENCY),
                                               ("states:SendTaskSuccess", STATE_MACHINE),
                                               ("states:SendTaskFailure", STATE_MACHINE)],
     "CustomerApiFunction": CASE_WRITER + [("states:SendTaskSuccess", STATE_MACHINE)],

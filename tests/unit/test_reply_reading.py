@@ -19,7 +19,8 @@ from loopgate.web.messages import ReplyInvite, customer_message, reply_invitatio
     ("ok", "confirm"), ("\N{THUMBS UP SIGN}", "confirm"), ("\N{THUMBS UP SIGN}\U0001F3FD", "confirm"),
     ("No", "reject"), ("nein danke", "reject"), ("NEIN.", "reject"), ("\N{THUMBS DOWN SIGN}", "reject"),
     ("PERSON", "human"), ("Mensch bitte", "human"), ("agent", "human"),
-    ("STOP", "stop"), ("stopp", "stop"), ("Stop!", "stop"),
+    ("STOP", "stop"), ("stopp", "stop"), ("Stop!", "stop"), ("START", "start"), ("unstop", "start"),
+    ("start the refund", "unknown"),
     ("yes no", "unknown"), ("ja nein", "unknown"), ("maybe", "unknown"), ("", "unknown"),
     ("please stop calling me", "unknown"), ("stop 123456", "unknown"),
 ])

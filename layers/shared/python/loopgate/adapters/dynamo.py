@@ -718,6 +718,13 @@ class CaseStore:
         """No more messages to this address: the customer said STOP, or the email bounced or was reported as spam."""
         self.cases.put_item(Item={**opt_out_key(sender_hash), "channel": channel, "reason": reason, "at": now_iso()})
 
+    def opt_in(self, sender_hash: str) -> bool:
+        """Undoes the sender's own STOP; an address that bounced or complained stays out. True when undone."""
+        return _if_condition_holds(self.cases.delete_item, Key=opt_out_key(sender_hash),
+                                   ConditionExpression="attribute_exists(pk) AND #reason = :stop",
+                                   ExpressionAttributeNames={"#reason": "reason"},
+                                   ExpressionAttributeValues={":stop": "stop"})
+
     def is_opted_out(self, sender_hash: str) -> bool:
         return "Item" in self.cases.get_item(Key=opt_out_key(sender_hash), ConsistentRead=True,
                                              ProjectionExpression="pk")

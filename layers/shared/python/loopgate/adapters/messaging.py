@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loopgate.errors import DeliveryFailed
 from loopgate.web.messages import CustomerMessage
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class CustomerMessenger:
                                 MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String",
                                                                             "StringValue": "Transactional"}},
                                 ).get("MessageId")
+
+    def opt_in_phone(self, number: str) -> bool:
+        try:
+            self.sns.opt_in_phone_number(phoneNumber=number)
+        except ClientError as exc:  # SNS allows it once in 30 days per number: the customer may text START later
+            logger.warning("the SMS opt-out list kept a number", extra={"error": exc.response["Error"]["Code"]})
+            return False
+        return True
 
     def reply(self, *, channel: str, to: str, subject: str | None, text: str) -> None:
         """Our answer to a customer's SMS or email reply, on the channel it came by."""

@@ -1,4 +1,4 @@
-"""Reading a customer's SMS or email reply: yes or no, an option number, a one-time code, a person, STOP."""
+"""Reading a customer's SMS or email reply: yes or no, an option number, a one-time code, a person, STOP, START."""
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +13,7 @@ YES = {"yes", "y", "yeah", "yep", "ok", "okay", "confirm", "confirmed", "sure",
 NO = {"no", "n", "nope", "decline", "cancel", "nein", "ne", "nee", "ablehnen", "abgelehnt"}
 PERSON = {"person", "mensch", "agent", "human", "operator", "mitarbeiter", "mitarbeiterin"}
 STOP = {"stop", "stopp", "unsubscribe", "abmelden", "stopall", "end", "quit"}
+START = {"start", "unstop"}  # after a STOP by mistake: messages on this channel again
 # Words that may stand before an option number: "Option 2", "Nr. 2", "Termin 2".
 OPTION_WORDS = {"option", "nr", "nummer", "number", "termin", "date", "datum", "#"}
 CODE_DIGITS = 6
@@ -24,7 +25,7 @@ _QUOTE_HEADER = re.compile(r"^(on|am)\s.+\b(wrote|schrieb)\b.*:\s*$", re.IGNOREC
 
 @dataclass(frozen=True)
 class ReadReply:
-    intent: str  # confirm | reject | choose | human | stop | unknown
+    intent: str  # confirm | reject | choose | human | stop | start | unknown
     option: int | None = None  # 1-based, for choose
     code: str | None = None  # a 6-digit code found anywhere in the reply
 
@@ -41,6 +42,8 @@ def read_reply(text: str) -> ReadReply:
     first = rest[0]
     if first in STOP and len(rest) == 1 and not code:
         return ReadReply("stop")
+    if first in START and len(rest) == 1 and not code:
+        return ReadReply("start")
     if first in OPTION_WORDS and len(rest) > 1:
         rest = rest[1:]
         first = rest[0]

@@ -47,6 +47,13 @@ class ReplyOutcome:
     case_id: str | None = None
 
 
+def _locale_of(store: CaseStore, case_id: str) -> str | None:
+    try:
+        return store.get_case(case_id)["customer"].get("locale") or "en"
+    except NotFound:
+        return None
+
+
 def receive_reply(store: CaseStore, workflow: Workflow, reply: InboundReply, public_base_url: str) -> ReplyOutcome:
     words = first_reply_line(reply.body) if reply.channel == "email" else reply.body
     if reply.channel == "email" and not words and reply.subject:
@@ -63,6 +70,16 @@ def receive_reply(store: CaseStore, workflow: Workflow, reply: InboundReply, pub
                                detail={"channel": reply.channel})
         # Carriers confirm STOP themselves; a message of ours to an opted-out number would not be delivered.
         return ReplyOutcome("opted_out", None, case_id=routes[0]["caseId"] if routes else None)
+    if read.intent == "start":
+        if not store.opt_in(sender):  # never opted out, or out because the address bounced or complained
+            return ReplyOutcome("not_opted_out", None, case_id=routes[0]["caseId"] if routes else None)
+        if routes:
+            store.append_event(routes[0]["caseId"], "customer_opted_in",
+                               f"The customer opted in to {reply.channel} messages again (START)", actor="customer",
+                               detail={"channel": reply.channel})
+        locale = _locale_of(store, routes[0]["caseId"]) if routes else None
+        return ReplyOutcome("opted_in", reply_text(locale, "opted_in"), reply_subject(locale),
+                            case_id=routes[0]["caseId"] if routes else None)
     if not routes:
         return ReplyOutcome("unknown_sender", reply_text(None, "unknown"), reply_subject(None))
     link, step, refused = _newest_open(store, routes)

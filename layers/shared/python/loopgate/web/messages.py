@@ -200,6 +200,7 @@ _REPLY = {
         "expired": "This request has expired; a person from our team will contact you.",
         "changed": "What our message showed has changed since; we will send you the current proposal.",
         "try_again": "We were just updating your request. Please send your answer again.",
+        "opted_in": "You will get our messages by this channel again. Reply STOP to stop them.",
         "unknown": "We could not find an open request for this sender. Please use the link in the message we "
                    "sent you, or reply from the number or address we wrote to.",
     },
@@ -220,6 +221,7 @@ _REPLY = {
         "changed": "Was unsere Nachricht zeigte, hat sich inzwischen geändert; wir senden Ihnen den aktuellen "
                    "Vorschlag.",
         "try_again": "Wir haben Ihre Anfrage gerade aktualisiert. Bitte senden Sie Ihre Antwort noch einmal.",
+        "opted_in": "Sie erhalten unsere Nachrichten auf diesem Weg wieder. Antworten Sie STOPP, um sie zu beenden.",
         "unknown": "Wir haben keine offene Anfrage für diesen Absender gefunden. Bitte benutzen Sie den Link aus "
                    "unserer Nachricht oder antworten Sie von der Nummer oder Adresse, an die wir geschrieben haben.",
     },
