@@ -124,7 +124,7 @@ def answer_once(notification: dict) -> dict:
         return {"outcome": "opted_in_here_only", "caseId": outcome.case_id}  # the provider still blocks the number
     if outcome.text:
         messenger().reply(channel=reply.channel, to=reply.sender, subject=outcome.subject, text=outcome.text)
-    return {"outcome": outcome.outcome, "caseId": outcome.case_id}
+    return {"outcome": outcome.outcome, "caseId": outcome.case_id, "muted": outcome.muted}
 
 
 @idempotent_function(data_keyword_argument="notification", config=email_event_idempotency,
@@ -174,7 +174,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         done = answer_once(notification={"messageId": message_id, "reply": reply.__dict__})
         # Never the sender, the text or a code: the outcome and the case say what happened.
         logger.info("reply received", extra={"channel": reply.channel, "outcome": done["outcome"],
-                                             "caseId": done["caseId"]})
+                                             "caseId": done["caseId"], "answered": not done.get("muted")})
         metrics.add_metric(name="Replies", unit=MetricUnit.Count, value=1)
         outcomes.append(done["outcome"])
     return {"outcomes": outcomes}

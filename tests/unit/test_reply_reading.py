@@ -85,3 +85,16 @@ def test_a_sender_we_do_not_know_is_answered_in_both_languages():
     text = reply_text(None, "unknown")
     assert "could not find" in text and "keine offene Anfrage" in text
     assert "nicht verstanden" in reply_text("de-AT", "not_understood", invitation="", url="u")
+
+
+def test_a_sender_gets_at_most_a_days_answers_so_no_auto_responder_starts_a_loop(world):
+    from loopgate.usecases.replies import ANSWERS_PER_DAY, InboundReply, receive_reply
+
+    from .world import PUBLIC_URL
+
+    bot = InboundReply(channel="sms", sender="+4915100000999", body="Thank you for your message!")
+    answers = [receive_reply(world.store, world.workflow, bot, PUBLIC_URL) for _ in range(ANSWERS_PER_DAY + 2)]
+    assert all(a.text for a in answers[:ANSWERS_PER_DAY]) and not any(a.muted for a in answers[:ANSWERS_PER_DAY])
+    assert [(a.outcome, a.text, a.muted) for a in answers[ANSWERS_PER_DAY:]] == [("unknown_sender", None, True)] * 2
+    world.clock.advance(86400)  # a new day: answered again
+    assert receive_reply(world.store, world.workflow, bot, PUBLIC_URL).text

@@ -124,6 +124,10 @@ def opt_out_key(sender_hash: str) -> dict[str, str]:
     return {"pk": f"OPTOUT#{sender_hash}", "sk": "OPTOUT"}
 
 
+def reply_count_key(sender_hash: str, day: str) -> dict[str, str]:
+    return {"pk": f"REPLIES#{sender_hash}", "sk": day}
+
+
 def queue_key(queue: str) -> str:
     return f"QUEUE#{queue}"
 
@@ -717,6 +721,15 @@ class CaseStore:
     def opt_out(self, sender_hash: str, channel: str, reason: str = "stop") -> None:
         """No more messages to this address: the customer said STOP, or the email bounced or was reported as spam."""
         self.cases.put_item(Item={**opt_out_key(sender_hash), "channel": channel, "reason": reason, "at": now_iso()})
+
+    def count_answer(self, sender_hash: str, day: str, limit: int) -> bool:
+        """Counts one answer of ours to the sender on the day (UTC); False, counting nothing, once `limit` were
+        sent. The counter expires two days later."""
+        return _if_condition_holds(
+            self.cases.update_item, Key=reply_count_key(sender_hash, day),
+            UpdateExpression="ADD answered :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+            ConditionExpression="attribute_not_exists(answered) OR answered < :limit",
+            ExpressionAttributeValues={":one": 1, ":limit": limit, ":expires": epoch() + 2 * 86400})
 
     def opt_in(self, sender_hash: str) -> bool:
         """Undoes the sender's own STOP; an address that bounced or complained stays out. True when undone."""

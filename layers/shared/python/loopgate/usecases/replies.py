@@ -6,7 +6,7 @@ core as POST /c/{linkId}, by the link of the message replied to: single use, the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from loopgate.clock import now_iso
@@ -36,6 +36,9 @@ class InboundReply:
     subject: str | None = None
 
 
+ANSWERS_PER_DAY = 20  # what we answer one sender in a day (UTC): enough for any conversation, not for a loop
+
+
 @dataclass(frozen=True)
 class ReplyOutcome:
     """What became of a reply (for the log and the metrics) and what we answer, if anything."""
@@ -45,6 +48,7 @@ class ReplyOutcome:
     text: str | None
     subject: str | None = None
     case_id: str | None = None
+    muted: bool = False  # we had an answer but sent none: the sender had ANSWERS_PER_DAY today
 
 
 def _locale_of(store: CaseStore, case_id: str) -> str | None:
@@ -55,6 +59,16 @@ def _locale_of(store: CaseStore, case_id: str) -> str | None:
 
 
 def receive_reply(store: CaseStore, workflow: Workflow, reply: InboundReply, public_base_url: str) -> ReplyOutcome:
+    """Reads and acts on a reply; what we answer is limited per sender and day, so that an auto-responder on the
+    other end (or a sender texting us at random) cannot start an endless exchange of messages we pay for."""
+    outcome = _receive(store, workflow, reply, public_base_url)
+    if outcome.text and not store.count_answer(sender_hash(reply.channel, reply.sender), now_iso()[:10],
+                                               ANSWERS_PER_DAY):
+        return replace(outcome, text=None, muted=True)
+    return outcome
+
+
+def _receive(store: CaseStore, workflow: Workflow, reply: InboundReply, public_base_url: str) -> ReplyOutcome:
     words = first_reply_line(reply.body) if reply.channel == "email" else reply.body
     if reply.channel == "email" and not words and reply.subject:
         words = reply.subject.removeprefix("Re:").removeprefix("RE:").removeprefix("AW:").strip()
