@@ -132,3 +132,77 @@ def test_a_customer_who_asks_for_a_person_on_the_routes_step_is_served_by_that_p
     back = next_plan(at_customer, person, CASE).plan
     assert (back.next, back.customer, back.priority) == ("review", False, 1)
     assert next_plan(back, reviewer("approve"), CASE).plan.next == "execute"
+
+
+# ---------------------------------------------------------------- what each customer answer plans, field by field
+# (make mutate found the customer branches pinned only by the integration tests: 391 surviving mutants)
+OPTIONS_CASE = {**CASE, "proposal": {"options": [{"id": "1", "label": "Thu"}, {"id": "2", "label": "Fri"}]},
+                "payload": {"contractId": "C", "extracted": {"iban": "DE00", "name": "Ana"}}}
+
+
+def customer(response, **more) -> Outcome:
+    return Outcome.model_validate({"actor": {"kind": "customer"}, "response": response,
+                                   "at": "2026-11-02T10:00:00.000Z", **more})
+
+
+def test_choosing_goes_ahead_with_the_chosen_option_and_says_so():
+    after = next_plan(plan(next="customer", stepId="s-1"), customer("choose", option="2"), OPTIONS_CASE)
+    chosen = {**OPTIONS_CASE["proposal"], "chosen": {"id": "2", "label": "Fri"}}
+    assert (after.plan.next, after.plan.customer) == ("execute", False)
+    assert after.case_changes == {"proposal": chosen}
+    assert [(e["type"], e["summary"], e["actor"]) for e in after.events] == [
+        ("customer_choose", "The customer chose an option", "customer")]
+    assert after.events[0]["detail"]["option"] == "2" and after.override is None
+
+
+def test_provided_fields_are_scored_again_or_go_back_to_the_reviewer_who_asked():
+    provided = customer("provide", fields={"orderNumber": "A-1", "contractId": "C2"})
+    rescore = next_plan(plan(next="customer", askFields=["orderNumber"]), provided, CASE)
+    assert rescore.plan.next == "rescore"
+    assert rescore.case_changes == {"payload": {"contractId": "C2", "orderNumber": "A-1"}}
+    assert rescore.events[0]["detail"]["fields"] == ["contractId", "orderNumber"]
+    asked = plan(next="customer", returnTo="review", askFields=["orderNumber"], question="Which order?")
+    back = next_plan(asked, provided, CASE).plan
+    assert (back.next, back.returnTo, back.askFields, back.question) == ("review", None, [], None)
+
+
+def test_a_correction_goes_ahead_with_the_corrected_data_and_is_an_override():
+    after = next_plan(plan(next="customer", stepId="s-9", ask="correct"),
+                      customer("correct", fields={"iban": "DE11"}, comment="typo"), OPTIONS_CASE)
+    corrected = {"iban": "DE11", "name": "Ana"}
+    assert after.plan.next == "execute" and after.plan.customer is False
+    assert after.case_changes["proposal"]["extracted"] == corrected
+    assert after.case_changes["payload"] == {"contractId": "C", "extracted": corrected}
+    override = after.override
+    assert (override["kind"], override["decision"], override["reviewer"], override["reason"], override["comment"]) \
+        == ("customer_correction", "correct", "customer", "customer correction", "typo")
+    assert override["proposal"] == {"iban": "DE00", "name": "Ana"} and override["decided"] == corrected
+    assert override["overrideKey"].startswith("2026-11-02T10:00:00.000Z#s-9#correct#customer")
+
+
+def test_confirming_a_correction_step_executes_what_was_extracted():
+    after = next_plan(plan(next="customer", ask="correct"), customer("confirm"), OPTIONS_CASE)
+    assert after.case_changes == {"proposal": {**OPTIONS_CASE["proposal"],
+                                               "extracted": {"iban": "DE00", "name": "Ana"}}}
+    assert after.events[0]["summary"] == "The customer confirmed" and after.override is None
+
+
+def test_asking_for_a_person_comes_first_in_the_queue():
+    after = next_plan(plan(next="customer", stepId="s-1", reminders=1, askFields=["x"]), customer("human"), CASE)
+    assert (after.plan.next, after.plan.reason, after.plan.priority) == ("review", "customer_asked_for_person", 1)
+    assert (after.plan.stepId, after.plan.reminders, after.plan.askFields) == (None, 0, [])
+    assert after.events[0]["summary"] == "The customer asked to talk to a person"
+
+
+def test_reminders_come_before_a_person_and_an_unreachable_customer_goes_to_one_at_once():
+    silent = Outcome(Error="States.Timeout")
+    first = next_plan(plan(next="customer"), silent, CASE, reminders_allowed=2)
+    assert (first.plan.next, first.plan.reminders) == ("customer", 1)
+    assert [(e["type"], e["summary"]) for e in first.events] == [("customer_reminder_due",
+                                                                  "No answer yet; reminder 1 of 2")]
+    last = next_plan(plan(next="customer", reminders=2), silent, CASE, reminders_allowed=2)
+    assert (last.plan.next, last.plan.reason, last.plan.priority) == ("review", "customer_no_answer", 2)
+    unreachable = next_plan(plan(next="customer"), Outcome(Error="CustomerUnreachable"), CASE)
+    assert (unreachable.plan.next, unreachable.plan.reason) == ("review", "customer_unreachable")
+    with pytest.raises(ValueError, match="cannot plan after outcome"):
+        next_plan(plan(), Outcome.model_validate({"response": "confirm"}), CASE)
