@@ -25,10 +25,12 @@ def test_no_broad_grants():
         assert '"states:*"' not in text and '"dynamodb:*"' not in text, logical_id
         for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
             if statement.get("Resource") == "*":
-                # Publishing an SMS straight to a phone number, Comprehend's detect calls and the state machine's
-                # log delivery API have no ARN to scope to.
+                # Publishing an SMS straight to a phone number, taking a number off SNS's account-wide opt-out list
+                # (a customer's START), Comprehend's detect calls and the state machine's log delivery API have
+                # no ARN to scope to.
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                assert all(a == "sns:Publish" or a in LOG_DELIVERY or a.startswith("comprehend:Detect")
+                assert all(a in ("sns:Publish", "sns:OptInPhoneNumber") or a in LOG_DELIVERY
+                           or a.startswith("comprehend:Detect")
                            for a in actions), logical_id
                 assert logical_id == "CaseStateMachine" or not set(actions) & set(LOG_DELIVERY), logical_id
 
