@@ -805,18 +805,14 @@ class CaseStore:
         self.cases.put_item(Item=to_item(item))
 
     # ---- erasure
-    def case_ids_of_customer(self, customer_id: str) -> list[str]:
-        """Every case filed under this customer id (ByCustomer GSI, page after page; eventually consistent)."""
+    def filed_under_customer(self, customer_id: str) -> tuple[list[str], list[str]]:
+        """The case ids and the QA conversations' references filed under this customer id (ByCustomer GSI, page
+        after page; eventually consistent)."""
         items = self._all_pages(self.cases, IndexName="ByCustomer",
                                 KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}"))
-        return sorted({i["caseId"] for i in items if i["pk"].startswith(case_pk(""))})
-
-    def interaction_refs_of_customer(self, customer_id: str) -> list[str]:
-        """Every bot conversation posted for QA under this customer id (the same ByCustomer GSI)."""
-        items = self._all_pages(self.cases, IndexName="ByCustomer",
-                                KeyConditionExpression=Key("customerKey").eq(f"CUSTOMER#{customer_id}"))
-        return sorted({i["pk"].removeprefix(interaction_key("")["pk"]) for i in items
-                       if i["pk"].startswith(interaction_key("")["pk"])})
+        conversation = interaction_key("")["pk"]
+        return (sorted({i["caseId"] for i in items if i["pk"].startswith(case_pk(""))}),
+                sorted({i["pk"].removeprefix(conversation) for i in items if i["pk"].startswith(conversation)}))
 
     def case_items(self, case_id: str) -> list[dict[str, Any]]:
         """Everything in a case's partition (the case item, timeline, steps, feedback), read consistently."""

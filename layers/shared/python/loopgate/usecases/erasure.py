@@ -40,7 +40,8 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
     if ERASERS not in caller.groups:
         raise Forbidden(f"erasure is for the group '{ERASERS}'")
     found = []
-    for case_id in store.case_ids_of_customer(customer_id):
+    case_ids, conversation_refs = store.filed_under_customer(customer_id)
+    for case_id in case_ids:
         try:
             items = store.case_items(case_id)
         except NotFound:  # pragma: no cover (case_items answers [] for a deleted case)
@@ -49,7 +50,7 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
         # The index is eventually consistent: a case erased a moment ago may still be listed under the id.
         if case is not None and not case["customer"].get("erased") and case["customer"]["id"] == customer_id:
             found.append((case, items))
-    conversations = _conversations_of(store, customer_id)
+    conversations = _conversations_of(store, customer_id, conversation_refs)
     stamped = next((c["erasure"] for c, _ in found if c.get("erasure")), None) or \
         next((c["erasure"] for c, _ in conversations if c.get("erasure")), None)
     pseudonym, at = (stamped["pseudonym"], stamped["at"]) if stamped else (new_pseudonym(), now_iso())
@@ -87,10 +88,11 @@ def erase_customer(store: CaseStore, caller: Reviewer, customer_id: str, reason:
             "erasedInteractions": record["interactionIds"]}
 
 
-def _conversations_of(store: CaseStore, customer_id: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+def _conversations_of(store: CaseStore, customer_id: str,
+                      refs: list[str]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     """The customer's bot conversations posted for QA, each with its QA task (None when it was not sampled)."""
     found = []
-    for ref in store.interaction_refs_of_customer(customer_id):
+    for ref in refs:
         conversation = store.get_interaction(ref)
         if conversation["customer"].get("erased") or conversation["customer"]["id"] != customer_id:
             continue  # the index is eventually consistent: erased a moment ago, still listed under the id
